@@ -1,0 +1,98 @@
+"""Fixtures shared by the whole suite: users, live daphne servers, an API
+client that speaks the envelope, and WebSocket helpers."""
+
+import itertools
+import os
+import random
+import uuid
+
+import pytest
+import requests
+from django.conf import settings
+
+from tests.live import LiveServer
+
+DEMO_PASSWORD = "correct-horse-1"
+_counter = itertools.count(1)
+
+
+def production_stack() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def unique_name(prefix: str = "u") -> str:
+    return f"{prefix}{os.getpid() % 1000}x{next(_counter)}{uuid.uuid4().hex[:4]}"
+
+
+def fake_ip() -> str:
+    return f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+
+
+class Api:
+    """requests against a live server; each client looks like its own address."""
+
+    def __init__(self, base_url: str, token: str | None = None, ip: str | None = None):
+        self.base_url = base_url
+        self.token = token
+        self.session = requests.Session()
+        self.session.headers["X-Forwarded-For"] = ip or fake_ip()
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if self.token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return self.session.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def delete(self, path, json=None, **kw):
+        return self.request("DELETE", path, json=json, **kw)
+
+    def login(self, username: str, password: str = DEMO_PASSWORD, **extra) -> str:
+        response = self.post("/api/auth/login", {"username": username, "password": password, **extra})
+        assert response.status_code == 200, response.text
+        self.token = response.json()["data"]["token"]
+        return self.token
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup, django_db_blocker):
+    server = LiveServer("main").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_user(transactional_db):
+    from messenger import services
+
+    def make(prefix: str = "u", *, display_name: str | None = None, password: str = DEMO_PASSWORD, **kwargs):
+        name = unique_name(prefix)
+        return services.user_create(username=name, password=password, display_name=display_name or name.title(), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api(daphne_server):
+    def client(token: str | None = None, ip: str | None = None) -> Api:
+        return Api(daphne_server.url, token, ip)
+
+    return client
+
+
+@pytest.fixture
+def signed_in(api, make_user):
+    """A new user signed in on the live server: (user, Api)."""
+
+    def make(prefix: str = "u", **kwargs):
+        user = make_user(prefix, **kwargs)
+        client = api()
+        client.login(user.username)
+        return user, client
+
+    return make

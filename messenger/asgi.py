@@ -1,0 +1,29 @@
+"""ASGI entry point: HTTP (Django + static files) and the two WebSockets."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "messenger.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_http = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.urls import re_path  # noqa: E402
+
+from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
+from messenger.consumers import NotFoundConsumer  # noqa: E402
+from presence.routing import websocket_urlpatterns as presence_sockets  # noqa: E402
+
+# Origins are checked by the consumers after accepting, so that a refused
+# browser sees close code 4403 instead of a failed handshake (contract 2.1).
+application = ProtocolTypeRouter(
+    {
+        "http": ASGIStaticFilesHandler(django_http),
+        "websocket": CookieMiddleware(
+            URLRouter([*chat_sockets, *presence_sockets, re_path(r"", NotFoundConsumer.as_asgi())])
+        ),
+    }
+)

@@ -1,0 +1,298 @@
+"""The socket machinery every WebSocket of CF Messenger shares.
+
+Subclasses (chat's room socket, presence's socket) give a pydantic frame
+schema and `frame_<type>` handlers. This base does what the contract asks of
+every socket: accept-then-close with a code, origin and auth checks, the
+16 KiB limit, flood and invalid-frame limits, the 90 s idle rule, `ping`,
+revocation on every process, and never a 1011 for a bad frame.
+"""
+
+import asyncio
+import logging
+import time
+from collections import deque
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+import pydantic
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from . import auth, clientip, context, errors, fanout, tokens
+
+log = logging.getLogger("messenger.ws")
+
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+def _origin_allowed(origin: str, host_header: str) -> bool:
+    """The page's own origin (same host and port), or one configured."""
+    if origin in settings.WS_ALLOWED_ORIGINS:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    try:
+        origin_port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        return False
+    host = urlsplit(f"//{host_header}")
+    if not host.hostname or host.hostname != parts.hostname:
+        return False
+    try:
+        host_port = host.port
+    except ValueError:
+        return False
+    if host_port is None:
+        return origin_port == _DEFAULT_PORTS[parts.scheme]
+    return host_port == origin_port
+
+
+def error_frame(code: str, message: str, **extra) -> dict:
+    frame = {"type": "error", "code": code, "message": message}
+    frame.update({key: value for key, value in extra.items() if value is not None})
+    return frame
+
+
+def validation_error(exc: pydantic.ValidationError) -> tuple[str, str]:
+    """Map a schema failure to the contract's code and a message naming the field."""
+    first = exc.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    kind = first["type"]
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return errors.UNKNOWN_TYPE, "Unknown frame type; see the protocol's client frames."
+    field = loc[-1] if loc else "frame"
+    ctx = first.get("ctx") or {}
+    if ctx.get("code") == errors.TOO_LONG:
+        return errors.TOO_LONG, first["msg"].removeprefix("Value error, ")
+    message = "is required" if kind == "missing" else first["msg"].removeprefix("Value error, ")
+    return errors.INVALID_MESSAGE, f"{field}: {message}"
+
+
+class _Window:
+    """A per-socket sliding window counter (process-local: the socket lives here)."""
+
+    __slots__ = ("limit", "window", "times")
+
+    def __init__(self, limit: int, window: float):
+        self.limit, self.window, self.times = limit, window, deque()
+
+    def exceeded(self, now: float) -> bool:
+        times = self.times
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        times.append(now)
+        return len(times) > self.limit
+
+
+class SocketConsumer(AsyncWebsocketConsumer):
+    kind = "socket"
+    # A pydantic TypeAdapter over the discriminated union of client frames.
+    frames: pydantic.TypeAdapter | None = None
+
+    user = None
+    token_hash = ""
+    via = ""
+    _closing = False
+
+    # --- connection -------------------------------------------------------
+
+    async def connect(self):
+        await self.accept()
+        self.last_frame_at = time.monotonic()
+        self._flood = _Window(*settings.WS_FLOOD_FRAMES)
+        self._invalid = _Window(*settings.WS_INVALID_FRAMES)
+        code = await self._authenticate()
+        if code:
+            await self.close_with(code, "refused")
+            return
+        context.log_user.set(self.user.username)
+        await self.channel_layer.group_add(fanout.user_group(self.user.pk), self.channel_name)
+        self._joined_user_group = True
+        registry.add(self)
+        await self.opened()
+
+    async def _authenticate(self) -> int | None:
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in self.scope.get("headers", [])}
+        origin = headers.get("origin")
+        if origin is not None and not _origin_allowed(origin, headers.get("host", "")):
+            log.info("socket refused: origin", extra={"kind": self.kind})
+            return errors.CLOSE_FORBIDDEN
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        bearer = auth.bearer_from_header(headers.get("authorization"))
+        ticket = (query.get("ticket") or [None])[0]
+        cookie_token = None
+        if bearer is None and ticket is None:
+            cookie_token = self.scope.get("cookies", {}).get(settings.TOKEN_COOKIE_NAME)
+            if cookie_token and origin is None:
+                # A browser always sends Origin; a cookie without one is not a page of ours.
+                return errors.CLOSE_FORBIDDEN
+        user, code = await self._resolve_user(bearer, ticket, cookie_token)
+        if code:
+            return code
+        self.user = user
+        return None
+
+    @database_sync_to_async
+    def _resolve_user(self, bearer, ticket, cookie_token):
+        if bearer or cookie_token:
+            self.via = "bearer" if bearer else "cookie"
+            info = tokens.token_lookup(tokens.token_hash(bearer or cookie_token))
+        elif ticket:
+            self.via = "ticket"
+            data = tokens.ticket_redeem(ticket)
+            info = tokens.TokenInfo(data["u"], data["e"], data["t"], 0) if data else None
+            if info is not None and tokens.token_lookup(info.token_hash, touch=False) is None:
+                info = None
+        else:
+            return None, errors.CLOSE_UNAUTHENTICATED
+        if info is None:
+            return None, errors.CLOSE_UNAUTHENTICATED
+        self.token_hash = info.token_hash
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.select_related("profile").filter(pk=info.user_id, is_active=True).first()
+        if user is None or user.profile.token_epoch != info.epoch:
+            return None, errors.CLOSE_UNAUTHENTICATED
+        if user.profile.banned:
+            return None, errors.CLOSE_FORBIDDEN
+        return user, None
+
+    async def opened(self):
+        """Called once the socket is authenticated. Subclasses join groups, send welcome."""
+
+    async def closed(self, code):
+        """Called once on disconnect of an authenticated socket."""
+
+    async def disconnect(self, code):
+        registry.discard(self)
+        if self.user is not None:
+            try:
+                await self.closed(code)
+            except Exception:
+                log.exception("error while closing socket", extra={"kind": self.kind})
+            if getattr(self, "_joined_user_group", False):
+                await self.channel_layer.group_discard(fanout.user_group(self.user.pk), self.channel_name)
+
+    async def close_with(self, code: int, reason: str = ""):
+        if self._closing:
+            return
+        self._closing = True
+        log.info("socket closing", extra={"kind": self.kind, "code": code, "reason": reason})
+        await self.close(code)
+
+    # --- frames in ----------------------------------------------------------
+
+    async def dispatch(self, message):
+        # A bug in one handler must cost one error frame, never the socket (1011).
+        try:
+            await super().dispatch(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            log.exception("unhandled error in socket handler", extra={"kind": self.kind, "event": message.get("type")})
+            if message.get("type") == "websocket.receive" and not self._closing:
+                await self.send_frame(error_frame(errors.INVALID_MESSAGE, "The server could not handle that frame."))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.user is None or self._closing:
+            return
+        now = time.monotonic()
+        self.last_frame_at = now
+        if self._flood.exceeded(now):
+            await self.close_with(errors.CLOSE_FLOOD, "flood")
+            return
+        if bytes_data is not None:
+            await self.reject_frame("Binary frames are not supported; send JSON text.")
+            return
+        limit = settings.WS_MAX_FRAME_BYTES
+        if len(text_data) > limit or (
+            len(text_data) > limit // 4 and len(text_data.encode("utf-8", "surrogatepass")) > limit
+        ):
+            await self.close_with(errors.CLOSE_TOO_BIG, "frame too big")
+            return
+        try:
+            raw = orjson.loads(text_data)
+        except orjson.JSONDecodeError:
+            await self.reject_frame("The frame is not valid JSON.")
+            return
+        if not isinstance(raw, dict):
+            await self.reject_frame("A frame must be a JSON object with a \"type\".")
+            return
+        try:
+            frame = self.frames.validate_python(raw)
+        except pydantic.ValidationError as exc:
+            code, message = validation_error(exc)
+            client_id = raw.get("clientId") if isinstance(raw.get("clientId"), str) and len(raw["clientId"]) <= 64 else None
+            await self.reject_frame(message, code=code, clientId=client_id)
+            return
+        await getattr(self, f"frame_{frame.type}")(frame)
+
+    async def reject_frame(self, message: str, *, code: str = errors.INVALID_MESSAGE, **extra):
+        await self.send_frame(error_frame(code, message, **extra))
+        if self._invalid.exceeded(time.monotonic()):
+            await self.close_with(errors.CLOSE_FLOOD, "repeated invalid frames")
+
+    async def frame_ping(self, frame):
+        # A heartbeat is a use of the token: it slides its 20 minutes.
+        alive = await database_sync_to_async(tokens.token_lookup)(self.token_hash)
+        if alive is None:
+            await self.close_with(errors.CLOSE_UNAUTHENTICATED, "token expired")
+            return
+        await self.send_frame({"type": "pong", "nonce": frame.nonce, "ts": int(time.time() * 1000)})
+
+    # --- frames out ---------------------------------------------------------
+
+    async def send_frame(self, frame: dict):
+        if not self._closing:
+            await self.send(text_data=orjson.dumps(frame).decode())
+
+    async def frame_out(self, event):
+        """A pre-serialised frame from the channel layer (see messenger.fanout)."""
+        if not self._closing:
+            await self.send(text_data=event["text"])
+
+    async def auth_revoked(self, event):
+        if not event.get("token") or event["token"] == self.token_hash:
+            await self.close_with(event.get("code", errors.CLOSE_UNAUTHENTICATED), event.get("reason", "revoked"))
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        await self.accept()
+        await self.close(errors.CLOSE_NOT_FOUND)
+
+
+class _Registry:
+    """Live sockets of this process, swept for the idle rule by one task."""
+
+    def __init__(self):
+        self.sockets: set[SocketConsumer] = set()
+        self._task: asyncio.Task | None = None
+
+    def add(self, consumer: SocketConsumer):
+        self.sockets.add(consumer)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._sweep())
+
+    def discard(self, consumer: SocketConsumer):
+        self.sockets.discard(consumer)
+
+    def count(self, kind: str | None = None) -> int:
+        return sum(1 for s in self.sockets if kind is None or s.kind == kind)
+
+    async def _sweep(self):
+        while self.sockets:
+            await asyncio.sleep(min(2.0, settings.WS_IDLE_TIMEOUT_S / 4))
+            deadline = time.monotonic() - settings.WS_IDLE_TIMEOUT_S
+            for consumer in [s for s in self.sockets if s.last_frame_at < deadline]:
+                self.sockets.discard(consumer)
+                try:
+                    await consumer.close_with(errors.CLOSE_IDLE, "idle")
+                except Exception:
+                    log.exception("could not close idle socket")
+
+
+registry = _Registry()

@@ -1,0 +1,36 @@
+"""Fan-out to sockets on every process, through the channel layer.
+
+Group names come from here, so chat, presence and bots agree on them. A
+frame that goes to many sockets is serialised once (`frame_event`) and the
+consumers send the bytes as they are.
+"""
+
+import orjson
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def room_group(room_id: str) -> str:
+    return f"room.{room_id}"
+
+
+def frame_event(frame: dict, **extra) -> dict:
+    """A channel-layer event that carries a ready-to-send frame."""
+    return {"type": "frame.out", "text": orjson.dumps(frame).decode(), **extra}
+
+
+async def group_send(group: str, event: dict) -> None:
+    await get_channel_layer().group_send(group, event)
+
+
+def group_send_sync(group: str, event: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, event)
+
+
+def revoke_event(*, token_hash: str = "", code: int = 4401, reason: str = "revoked") -> dict:
+    """Close the user's sockets: those of one token, or all when token_hash is empty."""
+    return {"type": "auth.revoked", "token": token_hash, "code": code, "reason": reason}

@@ -1,0 +1,286 @@
+"""CF Messenger settings, read from the environment.
+
+Two modes:
+* embedded default (no REDIS_URL / DATABASE_URL): SQLite, the in-memory
+  channel layer and the local-memory cache, one process;
+* production mode (REDIS_URL and/or DATABASE_URL set): Redis for the channel
+  layer, tokens and rate limits, PostgreSQL for data, several daphne processes.
+Every variable is listed with its default in README.md.
+"""
+
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DIR = Path(os.environ.get("CFM_LOCAL_DIR", BASE_DIR / ".local"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+PRODUCTION = bool(REDIS_URL or DATABASE_URL)
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if PRODUCTION:
+        sys.stderr.write(
+            "CF Messenger: SECRET_KEY is required in production mode (REDIS_URL or "
+            "DATABASE_URL is set). Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'\n"
+        )
+        raise SystemExit(2)
+    # Embedded default: generate once and keep it on this machine only.
+    path = LOCAL_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000)
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{HOST}")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Extra origins allowed to open sockets (besides the page's own origin).
+WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS") + CSRF_TRUSTED_ORIGINS
+# Addresses (IPs or CIDRs) of reverse proxies whose X-Forwarded-For is trusted.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
+
+TURNSTILE_SITE_KEY = os.environ.get("TURNSTILE_SITE_KEY", "")
+TURNSTILE_SECRET_KEY = os.environ.get("TURNSTILE_SECRET_KEY", "")
+TURNSTILE_VERIFY_URL = os.environ.get(
+    "TURNSTILE_VERIFY_URL", "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+)
+TURNSTILE_TIMEOUT_S = env_float("TURNSTILE_TIMEOUT_S", 5.0)
+
+# Token lifetime, sliding from last use (contract 1.4), and socket tickets.
+TOKEN_TTL_S = env_int("TOKEN_TTL_S", 1200)
+TICKET_TTL_S = env_int("TICKET_TTL_S", 30)
+TOKEN_COOKIE_NAME = "cfm_token"
+
+# Login throttles: per client IP (contract), and failed attempts per username.
+LOGIN_RATE_PER_IP = (env_int("LOGIN_RATE_LIMIT", 5), env_int("LOGIN_RATE_WINDOW_S", 10))
+LOGIN_FAILURES_PER_USERNAME = (
+    env_int("LOGIN_USER_FAILURE_LIMIT", 10),
+    env_int("LOGIN_USER_FAILURE_WINDOW_S", 600),
+)
+REGISTER_RATE = os.environ.get("REGISTER_RATE", "10/h")
+
+# Socket rules (contract 2.1, 2.5).
+WS_MAX_FRAME_BYTES = 16 * 1024
+WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
+WS_FLOOD_FRAMES = (60, 10)
+WS_INVALID_FRAMES = (20, 10)
+WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
+CHAT_RATE = (10, 10)
+NUDGE_RATE = (3, 10)
+WINK_RATE = (3, 10)
+TYPING_RATE = (10, 10)
+TYPING_TTL_S = env_float("TYPING_TTL_S", 3)
+WINK_LEAD_MS = 500
+MAX_TEXT_CHARS = 2048
+HISTORY_ON_JOIN = 100
+REPLAY_MAX = 1000
+
+# Presence (contract 2.5): offline after the last heartbeat, grace on reconnect.
+PRESENCE_TTL_S = env_float("PRESENCE_TTL_S", 90)
+PRESENCE_GRACE_S = env_float("PRESENCE_GRACE_S", 5)
+PRESENCE_IDLE_AWAY_S = env_float("PRESENCE_IDLE_AWAY_S", 300)
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_ratelimit",
+    "messenger",
+    "chat",
+    "presence",
+    "bots",
+]
+
+MIDDLEWARE = [
+    "messenger.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "messenger.urls"
+ASGI_APPLICATION = "messenger.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DB_POOL_MAX", 8),
+            "timeout": 10,
+        }
+else:
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(LOCAL_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
+        }
+    }
+
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "cfm")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 2},
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            # The pub/sub layer publishes a group message once per group and
+            # fans it out inside each process (docs/ARCHITECTURE.md, fan-out).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", f"{CACHE_KEY_PREFIX}:ws"),
+            },
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "cfm",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000, "expiry": 60},
+        }
+    }
+    # The embedded default is one process: a local-memory cache is shared by
+    # everything that counts.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "messenger.api.ratelimited_view"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+PASSWORD_MIN_LENGTH = 8
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = LOCAL_DIR / "staticfiles"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Request bodies: the API answers 413 above 64 KiB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+API_MAX_BODY_BYTES = 64 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Behind a TLS-terminating proxy (production deployments).
+if env_bool("SECURE_PROXY_SSL", PRODUCTION and not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "messenger.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.channels.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}
+logging.captureWarnings(True)

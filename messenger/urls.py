@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from messenger import views
+
+urlpatterns = [
+    path("api/auth/login", views.login),
+    path("api/auth/register", views.register),
+    path("api/auth/me", views.me),
+    path("api/auth/password", views.password_change),
+    path("api/auth/ticket", views.ticket),
+    path("api/auth/logout", views.logout),
+    path("api/health", views.health),
+    path("api/data/<str:collection>", views.data_collection),
+    path("", include("chat.urls")),
+    path("", include("presence.urls")),
+    path("", include("bots.urls")),
+    re_path(r"^api/(?P<rest>.*)$", views.not_found),
+    path("admin/", admin.site.urls),
+]
