@@ -1,20 +1,32 @@
 """Extension points the apps register into (messenger never imports them).
 
-* account_deleted: called with the user, inside the deletion transaction,
-  before the User row goes; each app purges what it holds.
-* collections: `GET /api/data/{name}` readers, (viewer, cursor, limit) ->
-  (items, next_cursor).
-* bot_sleeping: returns True when the bots' daily quota is spent.
-* seeders: the demo data each app adds (idempotent).
+Import direction is bots -> chat -> messenger and presence -> messenger, so
+when chat needs something presence knows (blocks) or presence needs
+something chat knows (unread counts), they meet here. Apps append to these
+lists in their AppConfig.ready().
+
+* account_deleted: fn(user), called inside the deletion transaction before the
+  User row goes; each app purges what it holds about the user.
+* collections: `GET /api/data/{name}` readers: fn(viewer, cursor, limit) ->
+  (items, next_cursor). Register with @register_collection("name").
+* seeders: `manage.py seed_demo` steps, in INSTALLED_APPS order: fn(stdout).
+* dm_allowed: fn(sender_user, other_user) -> bool (sync). False refuses the DM
+  (403 on POST /api/dm, 4403 on the DM socket). Presence registers the block rule.
+* unread_counts: fn(user) -> list of {"roomId","count","lastSeq"} (sync). Chat
+  registers it; presence sends it as the `unread` frame.
+* profile_changed: async fn(user_id) -> None. Call after changing a user's
+  status / personal message / display name outside the presence socket (bots
+  falling asleep, admin edits); presence registers the broadcaster.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 account_deleted: list[Callable] = []
 collections: dict[str, Callable] = {}
-bot_sleeping: list[Callable[[], bool]] = []
-# `manage.py seed_demo` steps, in INSTALLED_APPS order: fn(stdout) -> None.
 seeders: list[Callable] = []
+dm_allowed: list[Callable[..., bool]] = []
+unread_counts: list[Callable[..., list[dict]]] = []
+profile_changed: list[Callable[[int], Awaitable[None]]] = []
 
 
 def register_collection(name: str):
@@ -23,3 +35,12 @@ def register_collection(name: str):
         return fn
 
     return decorate
+
+
+def dm_permitted(sender, other) -> bool:
+    return all(check(sender, other) for check in dm_allowed)
+
+
+async def notify_profile_changed(user_id: int) -> None:
+    for callback in profile_changed:
+        await callback(user_id)
