@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("api/rooms", views.rooms),
+    path("api/rooms/<str:room_id>/messages", views.room_messages),
+    path("api/dm", views.dm),
+    path("api/winks", views.winks),
+]

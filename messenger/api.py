@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pydantic
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 from django.http import HttpResponse
 
@@ -77,6 +78,9 @@ def parse_body(request, schema: type[pydantic.BaseModel] | None) -> pydantic.Bas
     content_type = request.content_type or ""
     if content_type != "application/json":
         raise ApiError(400, errors.INVALID_REQUEST, "Send a JSON body with Content-Type: application/json.")
+    # Content-Length was checked by the middleware; a chunked body has none.
+    if len(request.body) > settings.API_MAX_BODY_BYTES:
+        raise ApiError(413, errors.PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.")
     try:
         raw = orjson.loads(request.body or b"null")
     except orjson.JSONDecodeError:

@@ -7,7 +7,9 @@ class MessengerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, collections, seed  # noqa: F401  (registers checks, collections, seeders)
-        from . import startup
+        from . import checks, collections, seed, startup  # noqa: F401  (registers checks, collections, seeders)
 
         startup.warn_about_configuration()
+        from . import analytics, audit, erasure, hooks
+
+        hooks.account_deleted.extend([analytics.account_deleted, audit.account_deleted, erasure.account_deleted])

@@ -20,9 +20,31 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import auth, clientip, context, errors, fanout, tokens
+from . import analytics, auth, clientip, context, errors, fanout, metrics, tokens
 
 log = logging.getLogger("messenger.ws")
+
+
+def _fail_with_close_frames() -> None:
+    """Autobahn "fails" a connection (an oversize frame: 1009) by dropping TCP
+    unless failByDrop is off, so clients would see 1006 instead of the
+    contract's 1009. Daphne exposes no option for it, and it builds its
+    factory after importing the application, which imports this module."""
+    from daphne.ws_protocol import WebSocketFactory
+
+    set_options = WebSocketFactory.setProtocolOptions
+    if getattr(set_options, "cfm_close_frames", False):
+        return
+
+    def with_close_frames(self, *args, **kwargs):
+        kwargs.setdefault("failByDrop", False)
+        return set_options(self, *args, **kwargs)
+
+    with_close_frames.cfm_close_frames = True
+    WebSocketFactory.setProtocolOptions = with_close_frames
+
+
+_fail_with_close_frames()
 
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
@@ -106,13 +128,19 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self._invalid = _Window(*settings.WS_INVALID_FRAMES)
         code = await self._authenticate()
         if code:
+            metrics.AUTH_FAILURES.labels(f"socket_{code}").inc()
             await self.close_with(code, "refused")
             return
         context.log_user.set(self.user.username)
         await self.channel_layer.group_add(fanout.user_group(self.user.pk), self.channel_name)
         self._joined_user_group = True
         registry.add(self)
+        metrics.SOCKETS_OPEN.labels(self.kind).inc()
+        analytics.record("ws_connect", user_id=self.user.pk, room_id=self._route_room(), kind=self.kind)
         await self.opened()
+
+    def _route_room(self) -> str:
+        return self.scope.get("url_route", {}).get("kwargs", {}).get("room_id", "")
 
     async def _authenticate(self) -> int | None:
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in self.scope.get("headers", [])}
@@ -175,6 +203,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
                 log.exception("error while closing socket", extra={"kind": self.kind})
             if getattr(self, "_joined_user_group", False):
                 await self.channel_layer.group_discard(fanout.user_group(self.user.pk), self.channel_name)
+                metrics.SOCKETS_OPEN.labels(self.kind).dec()
+                analytics.record("ws_disconnect", user_id=self.user.pk, room_id=self._route_room(), kind=self.kind, code=code)
 
     async def close_with(self, code: int, reason: str = ""):
         if self._closing:
@@ -186,6 +216,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
     # --- frames in ----------------------------------------------------------
 
     async def dispatch(self, message):
+        if "sentAt" in message:
+            metrics.FANOUT_SECONDS.observe(max(0.0, time.time() - message["sentAt"]))
         # A bug in one handler must cost one error frame, never the socket (1011).
         try:
             await super().dispatch(message)
@@ -228,6 +260,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             client_id = raw.get("clientId") if isinstance(raw.get("clientId"), str) and len(raw["clientId"]) <= 64 else None
             await self.reject_frame(message, code=code, clientId=client_id)
             return
+        metrics.FRAMES_IN.labels(self.kind, frame.type).inc()
         await getattr(self, f"frame_{frame.type}")(frame)
 
     async def reject_frame(self, message: str, *, code: str = errors.INVALID_MESSAGE, **extra):

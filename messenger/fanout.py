@@ -5,9 +5,13 @@ frame that goes to many sockets is serialised once (`frame_event`) and the
 consumers send the bytes as they are.
 """
 
+import time
+
 import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from . import metrics
 
 
 def user_group(user_id: int) -> str:
@@ -20,15 +24,20 @@ def room_group(room_id: str) -> str:
 
 def frame_event(frame: dict, **extra) -> dict:
     """A channel-layer event that carries a ready-to-send frame."""
-    return {"type": "frame.out", "text": orjson.dumps(frame).decode(), **extra}
+    # sentAt: wall-clock time, so a consumer on any process can observe fan-out latency (messenger.metrics).
+    return {"type": "frame.out", "text": orjson.dumps(frame).decode(), "sentAt": time.time(), **extra}
 
 
 async def group_send(group: str, event: dict) -> None:
-    await get_channel_layer().group_send(group, event)
+    try:
+        await get_channel_layer().group_send(group, event)
+    except Exception:
+        metrics.CHANNEL_LAYER_ERRORS.inc()
+        raise
 
 
 def group_send_sync(group: str, event: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, event)
+    async_to_sync(group_send)(group, event)
 
 
 def revoke_event(*, token_hash: str = "", code: int = 4401, reason: str = "revoked") -> dict:

@@ -34,3 +34,47 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.user.username})"
+
+
+class AnalyticsEvent(models.Model):
+    """One product event (the role of Workers Analytics Engine), kept apart from chat data.
+
+    `user_id` is a plain integer, not a foreign key: events outlive nothing
+    but counts, and an account deletion sets it to NULL (messenger.analytics).
+    """
+
+    name = models.CharField(max_length=32)
+    ts = models.DateTimeField(db_index=True)
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    room_id = models.CharField(max_length=80, blank=True, default="")
+    fields = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "ts"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.ts:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditLog(models.Model):
+    """Who did what to whom, when and why: moderation, deletions, quota resets.
+
+    Actor and target are copied as labels so the record stays readable after
+    either account is gone; an account deletion anonymises both (messenger.audit).
+    """
+
+    ts = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=150, blank=True, default="")
+    action = models.CharField(max_length=40, db_index=True)
+    target_type = models.CharField(max_length=20, blank=True, default="")
+    target_id = models.CharField(max_length=80, blank=True, default="", db_index=True)
+    target_label = models.CharField(max_length=150, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-ts", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_label or self.target_id}"

@@ -12,6 +12,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 
+from . import metrics
 from . import redis as cfm_redis
 
 
@@ -74,26 +75,32 @@ def _verdict(result) -> Verdict:
     return Verdict(bool(allowed), max(retry, 1) if not allowed else 0, count)
 
 
+def _counted(name: str, verdict: Verdict) -> Verdict:
+    if not verdict.allowed:
+        metrics.RATE_LIMITED.labels(metrics.limit_name(name)).inc()
+    return verdict
+
+
 def hit_sync(name: str, limit: int, window_s: float, record: bool = True) -> Verdict:
     """Count one event under `name` if fewer than `limit` happened in the window."""
     global _sync_script
     if not cfm_redis.enabled():
-        return _local(name, limit, window_s, record)
+        return _counted(name, _local(name, limit, window_s, record))
     if _sync_script is None:
         _sync_script = cfm_redis.sync_client().register_script(_SLIDING_WINDOW_LUA)
     keys, args = _redis_args(name, limit, window_s, record)
-    return _verdict(_sync_script(keys=keys, args=args))
+    return _counted(name, _verdict(_sync_script(keys=keys, args=args)))
 
 
 async def hit(name: str, limit: int, window_s: float, record: bool = True) -> Verdict:
     if not cfm_redis.enabled():
-        return _local(name, limit, window_s, record)
+        return _counted(name, _local(name, limit, window_s, record))
     loop = asyncio.get_running_loop()
     script = _async_scripts.get(loop)
     if script is None:
         script = _async_scripts[loop] = cfm_redis.async_client().register_script(_SLIDING_WINDOW_LUA)
     keys, args = _redis_args(name, limit, window_s, record)
-    return _verdict(await script(keys=keys, args=args))
+    return _counted(name, _verdict(await script(keys=keys, args=args)))
 
 
 def reset_sync(name: str) -> None:

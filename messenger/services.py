@@ -1,9 +1,9 @@
-"""Account writes: registration, token revocation, deletion."""
+"""Account writes: registration, token revocation, moderation, deletion."""
 
 import logging
 
 from django.contrib.auth import authenticate, get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from . import fanout, hooks
@@ -18,19 +18,24 @@ class UsernameTaken(Exception):
 
 def user_create(*, username: str, password: str | None, display_name: str, is_bot: bool = False, avatar: str | None = None, personal_message: str = ""):
     User = get_user_model()
-    with transaction.atomic():
-        if User.objects.filter(username=username).exists():
-            raise UsernameTaken(username)
-        user = User(username=username)
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save()
-        profile = Profile(user=user, display_name=display_name, is_bot=is_bot, personal_message=personal_message)
-        if avatar:
-            profile.avatar = avatar
-        profile.save()
+    if User.objects.filter(username=username).exists():
+        raise UsernameTaken(username)
+    user = User(username=username)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    profile = Profile(display_name=display_name, is_bot=is_bot, personal_message=personal_message)
+    if avatar:
+        profile.avatar = avatar
+    try:
+        with transaction.atomic():
+            user.save()
+            profile.user = user
+            profile.save()
+    except IntegrityError:
+        # Two sign-ups for one name at once: the unique index decides.
+        raise UsernameTaken(username)
     return user
 
 
@@ -48,6 +53,25 @@ def tokens_revoke_all(*, user, reason: str = "revoked", code: int = 4401) -> Non
     Profile.objects.filter(user=user).update(token_epoch=F("token_epoch") + 1)
     user.profile.refresh_from_db(fields=["token_epoch"])
     transaction.on_commit(lambda: fanout.group_send_sync(fanout.user_group(user.pk), fanout.revoke_event(code=code, reason=reason)))
+
+
+def user_ban(*, user) -> None:
+    """Ban: no new sign-in, every token revoked, every socket closed with 4403."""
+    with transaction.atomic():
+        Profile.objects.filter(user=user).update(banned=True)
+        tokens_revoke_all(user=user, reason="banned", code=4403)
+    log.info("user banned", extra={"userId": user.pk})
+
+
+def user_unban(*, user) -> None:
+    Profile.objects.filter(user=user).update(banned=False)
+    log.info("user unbanned", extra={"userId": user.pk})
+
+
+def user_mute(*, user, muted: bool) -> None:
+    """A muted user stays signed in; chat refuses their messages with MUTED."""
+    Profile.objects.filter(user=user).update(muted=muted)
+    log.info("user muted" if muted else "user unmuted", extra={"userId": user.pk})
 
 
 def password_change(*, user, new_password: str) -> None:

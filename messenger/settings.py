@@ -108,7 +108,8 @@ WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
 WS_FLOOD_FRAMES = (60, 10)
 WS_INVALID_FRAMES = (20, 10)
 WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
-CHAT_RATE = (10, 10)
+# CHAT_RATE_LIMIT overrides the contract's 10 per 10 s for load tests (bench/).
+CHAT_RATE = (env_int("CHAT_RATE_LIMIT", 10), 10)
 NUDGE_RATE = (3, 10)
 WINK_RATE = (3, 10)
 TYPING_RATE = (10, 10)
@@ -122,6 +123,32 @@ REPLAY_MAX = 1000
 PRESENCE_TTL_S = env_float("PRESENCE_TTL_S", 90)
 PRESENCE_GRACE_S = env_float("PRESENCE_GRACE_S", 5)
 PRESENCE_IDLE_AWAY_S = env_float("PRESENCE_IDLE_AWAY_S", 300)
+
+# Bots (docs/BOTS.md). No BOT_INFERENCE_URL = offline mode: the personas
+# answer from their own rule-based repertoire.
+BOT_INFERENCE_URL = os.environ.get("BOT_INFERENCE_URL", "").rstrip("/")
+BOT_API_STYLE = os.environ.get("BOT_API_STYLE", "openai")
+BOT_INFERENCE_API_KEY = os.environ.get("BOT_INFERENCE_API_KEY", "")
+BOT_MODEL = os.environ.get("BOT_MODEL", "@cf/meta/llama-3.2-1b-instruct")
+BOT_DAILY_QUOTA = env_int("BOT_DAILY_QUOTA", 10000)
+BOT_TIMEOUT_S = env_float("BOT_TIMEOUT_S", 20)
+BOT_MAX_TOKENS = env_int("BOT_MAX_TOKENS", 256)
+BOT_TEMPERATURE = env_float("BOT_TEMPERATURE", 0.7)
+BOT_CONCURRENCY = env_int("BOT_CONCURRENCY", 4)
+BOT_QUEUE_SIZE = env_int("BOT_QUEUE_SIZE", 100)
+BOT_CONTEXT_MESSAGES = env_int("BOT_CONTEXT_MESSAGES", 8)
+BOT_BREAKER_FAILURES = env_int("BOT_BREAKER_FAILURES", 3)
+BOT_BREAKER_COOLDOWN_S = env_float("BOT_BREAKER_COOLDOWN_S", 30)
+
+# Operations (docs/OPERATIONS.md). /metrics answers to this bearer token or
+# these client addresses (IPs or CIDRs); with neither it is off (404).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+# Message text at rest: AES-256-GCM keys, the first encrypts, all decrypt.
+MESSAGE_ENCRYPTION_KEYS = env_list("MESSAGE_ENCRYPTION_KEY") + env_list("MESSAGE_ENCRYPTION_KEYS")
+# `manage.py purge_expired`: messages and analytics events older than this go.
+MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 90)
+ANALYTICS_RETENTION_DAYS = env_int("ANALYTICS_RETENTION_DAYS", 400)
 
 INSTALLED_APPS = [
     "daphne",
@@ -142,6 +169,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "messenger.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -200,6 +228,10 @@ if REDIS_URL:
             "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 2},
         }
     }
+    # django-ratelimit lists only django-redis as "supported"; Django's own
+    # RedisCache gives it what it needs (add + atomic INCRBY), so its
+    # "not officially supported" warning is silenced on purpose.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
     CHANNEL_LAYERS = {
         "default": {
             # The pub/sub layer publishes a group message once per group and
@@ -269,6 +301,25 @@ if env_bool("SECURE_PROXY_SSL", PRODUCTION and not DEBUG):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+
+# Content-Security-Policy (django-csp): no inline scripts anywhere. The web
+# UI's pages add ws:/wss: of their own host to connect-src per request
+# (messenger/pages.py); Turnstile's origin is allowed only when it is on.
+_TURNSTILE_ORIGIN = "https://challenges.cloudflare.com"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"] + ([_TURNSTILE_ORIGIN] if TURNSTILE_SITE_KEY else []),
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": [_TURNSTILE_ORIGIN] if TURNSTILE_SITE_KEY else ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

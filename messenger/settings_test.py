@@ -11,6 +11,8 @@ os.environ.setdefault("TRUSTED_PROXIES", "127.0.0.1,::1")
 os.environ.setdefault("TYPING_TTL_S", "1")
 os.environ.setdefault("PRESENCE_TTL_S", "4")
 os.environ.setdefault("PRESENCE_GRACE_S", "1.5")
+# /metrics is off unless configured; the live servers of the tests scrape it with this.
+os.environ.setdefault("METRICS_TOKEN", "test-metrics-token")
 
 from .settings import *  # noqa: E402,F403
 from .settings import DATABASES, LOCAL_DIR  # noqa: E402

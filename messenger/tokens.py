@@ -2,8 +2,9 @@
 
 A token is 256 random bits; the cache key is its SHA-256, so neither the
 cache nor a log ever holds the token itself. A token lives TOKEN_TTL_S from
-its last use. Revoking every token of a user bumps Profile.token_epoch, which
-is checked on every use, so no per-user index has to be kept consistent.
+its last use: every authenticated request and socket heartbeat restarts it.
+Revoking every token of a user bumps Profile.token_epoch, which is checked
+on every use, so no per-user index has to be kept consistent.
 """
 
 import hashlib
@@ -14,16 +15,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-# Refresh the sliding expiry at most this often per token, so a busy client
-# costs one cache read per request, not a read and a write.
-_REFRESH_EVERY_S = 15
-
 
 @dataclass(frozen=True)
 class TokenInfo:
     user_id: int
     epoch: int
     token_hash: str
+    # When this use pushed the expiry; 0 for a look that did not (touch=False).
     expires_at_ms: int
 
 
@@ -37,25 +35,29 @@ def _key(digest: str) -> str:
 
 def token_issue(*, user_id: int, epoch: int) -> tuple[str, int]:
     token = secrets.token_urlsafe(32)
-    now = time.time()
-    cache.set(_key(token_hash(token)), {"u": user_id, "e": epoch, "r": now}, settings.TOKEN_TTL_S)
-    return token, int((now + settings.TOKEN_TTL_S) * 1000)
+    cache.set(_key(token_hash(token)), {"u": user_id, "e": epoch}, settings.TOKEN_TTL_S)
+    return token, _expiry_ms()
+
+
+def _expiry_ms() -> int:
+    return int((time.time() + settings.TOKEN_TTL_S) * 1000)
 
 
 def token_lookup(digest: str, *, touch: bool = True) -> TokenInfo | None:
-    """The token's owner, refreshing its sliding lifetime (use = refresh)."""
+    """The token's owner; with touch, this use restarts its lifetime."""
     if not digest or len(digest) != 64:
         return None
-    data = cache.get(_key(digest))
+    key = _key(digest)
+    data = cache.get(key)
     if not data:
         return None
-    now = time.time()
-    refreshed = data["r"]
-    if touch and now - refreshed >= _REFRESH_EVERY_S:
-        data = {**data, "r": now}
-        refreshed = now
-        cache.set(_key(digest), data, settings.TOKEN_TTL_S)
-    return TokenInfo(data["u"], data["e"], digest, int((refreshed + settings.TOKEN_TTL_S) * 1000))
+    if not touch:
+        return TokenInfo(data["u"], data["e"], digest, 0)
+    # touch() only extends a key that still exists: a token revoked between
+    # the read above and here stays revoked (a set() would bring it back).
+    if not cache.touch(key, settings.TOKEN_TTL_S):
+        return None
+    return TokenInfo(data["u"], data["e"], digest, _expiry_ms())
 
 
 def token_revoke(digest: str) -> None:

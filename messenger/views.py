@@ -11,10 +11,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.middleware.csrf import get_token
+from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 from pydantic import BaseModel, Field
 
-from . import clientip, errors, fanout, hooks, ratelimit, services, tokens, turnstile
+from . import analytics, clientip, errors, fanout, hooks, metrics, ratelimit, services, tokens, turnstile
 from . import redis as cfm_redis
 from .api import ApiError, api, error, off_thread, ok, parse_body, rate_limited
 from .users import public_user, username_valid
@@ -81,6 +82,29 @@ def _password_problem(password: str, user=None) -> str | None:
     return None
 
 
+async def _failed_sign_ins_gate(username: str) -> None:
+    """One account can't be guessed from many addresses: failed password
+    checks count per username, whatever the client IP."""
+    limit, window = settings.LOGIN_FAILURES_PER_USERNAME
+    verdict = await ratelimit.hit(f"login:user:{username}", limit, window, record=False)
+    if not verdict.allowed:
+        raise rate_limited(verdict.retry_after_ms, "Too many failed sign-ins for this account.")
+
+
+async def _failed_sign_in_record(username: str) -> None:
+    limit, window = settings.LOGIN_FAILURES_PER_USERNAME
+    await ratelimit.hit(f"login:user:{username}", limit, window)
+
+
+async def _password_confirmed(user, password: str, *, field: str = "password") -> None:
+    """Re-check the caller's password before a sensitive change. Failures
+    count like failed sign-ins, so a stolen token can't guess the password."""
+    await _failed_sign_ins_gate(user.username)
+    if not await off_thread(user.check_password, password):
+        await _failed_sign_in_record(user.username)
+        raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong password.", field=field)
+
+
 @api(["POST"], auth=False, body=LoginBody)
 async def login(request, *, body: LoginBody):
     ip = clientip.from_request(request)
@@ -90,15 +114,15 @@ async def login(request, *, body: LoginBody):
         raise rate_limited(verdict.retry_after_ms, "Too many sign-in attempts.")
     await _turnstile_gate(request, body.turnstileToken, ip)
     username = body.username.strip().lower()
-    user_limit, user_window = settings.LOGIN_FAILURES_PER_USERNAME
-    failures_key = f"login:user:{username}"
-    verdict = await ratelimit.hit(failures_key, user_limit, user_window, record=False)
-    if not verdict.allowed:
-        raise rate_limited(verdict.retry_after_ms, "Too many failed sign-ins for this account.")
+    await _failed_sign_ins_gate(username)
+    # Unknown users run the password hasher too (Django's ModelBackend does),
+    # and bots have no usable password: every refusal costs the same time.
     user = await off_thread(services.credentials_check, username=username, password=body.password)
     if user is None or user.profile.is_bot:
-        await ratelimit.hit(failures_key, user_limit, user_window)
+        await _failed_sign_in_record(username)
         log.info("login failed", extra={"ip": ip})
+        analytics.record("login_failed", user_id=user.pk if user else None)
+        metrics.AUTH_FAILURES.labels("login").inc()
         raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong username or password.")
     if user.profile.banned:
         raise ApiError(403, errors.FORBIDDEN, "This account is banned.")
@@ -107,6 +131,7 @@ async def login(request, *, body: LoginBody):
         await user.profile.asave(update_fields=["status"])
     token, expires_at = await sync_to_async(tokens.token_issue)(user_id=user.pk, epoch=user.profile.token_epoch)
     log.info("login", extra={"ip": ip, "userName": user.username})
+    analytics.record("login_success", user_id=user.pk)
     return _signed_in(request, user, token, expires_at)
 
 
@@ -153,8 +178,7 @@ async def me(request):
     if request.method == "GET":
         return {"user": public_user(caller.user, to_self=True), "expiresAt": caller.token.expires_at_ms}
     body = await sync_to_async(parse_body)(request, PasswordBody)
-    if not await off_thread(caller.user.check_password, body.password):
-        raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong password.")
+    await _password_confirmed(caller.user, body.password)
     await off_thread(services.account_delete, user=caller.user)
     response = ok({})
     response.delete_cookie(settings.TOKEN_COOKIE_NAME)
@@ -164,8 +188,7 @@ async def me(request):
 @api(["POST"], body=PasswordChangeBody)
 async def password_change(request, *, body: PasswordChangeBody):
     user = request.cfm_caller.user
-    if not await off_thread(user.check_password, body.oldPassword):
-        raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong password.")
+    await _password_confirmed(user, body.oldPassword, field="oldPassword")
     problem = _password_problem(body.newPassword, user)
     if problem:
         raise ApiError(400, errors.INVALID_REQUEST, f"newPassword: {problem}", field="newPassword")
@@ -249,6 +272,7 @@ def data_collection(request, collection: str):
     return {"items": items, "nextCursor": next_cursor}
 
 
+@csrf_exempt  # an unknown path is 404 for every method, before any CSRF question
 def not_found(request, rest: str = ""):
     """Any unknown path under /api/, authenticated or not."""
     return error(404, errors.NOT_FOUND, f"No endpoint {request.method} {request.path}.")

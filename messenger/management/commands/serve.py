@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from messenger import metrics
 from messenger.serving import daphne_argv
 
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
                 "Several processes need a shared channel layer: set REDIS_URL (and DATABASE_URL for "
                 "PostgreSQL) to run in production mode, or use --workers 1."
             )
+        # One Prometheus sample directory per deployment, emptied at start (docs/OPERATIONS.md).
+        metrics.multiproc_dir_prepare(settings.LOCAL_DIR / f"prometheus-{port}")
         display_host = f"[{host}]" if ":" in host else host
         if workers <= 1:
             self.stdout.write(f"CF Messenger is running at http://{display_host}:{port}/  (Ctrl+C to stop)")

@@ -1,0 +1,180 @@
+"""The terminal table, the targets of issue 8, the JSON file and the plot."""
+
+import json
+from pathlib import Path
+
+
+def _get(results: dict, server: str, *path, default=None):
+    node = results.get(server, {})
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return default
+        node = node[key]
+    return node
+
+
+def _fmt(value, spec: str = ".1f") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return format(value, spec)
+    return str(value)
+
+
+ROWS = [
+    ("(a) idle sockets held", ("idle", "held"), "d"),
+    ("(a) RSS per idle socket, KB", ("idle", "rss_per_socket_kb"), ".1f"),
+    ("(a) CPU while idle, % of a core", ("idle", "idle_core_pct"), ".1f"),
+    ("(b) small room p50 ms", ("fanout", "small", "p50_ms"), ".1f"),
+    ("(b) small room p99 ms", ("fanout", "small", "p99_ms"), ".1f"),
+    ("(b) small room max ms", ("fanout", "small", "max_ms"), ".1f"),
+    ("(b) small room lost", ("fanout", "small", "lost"), "d"),
+    ("(b) large room p50 ms", ("fanout", "large", "p50_ms"), ".1f"),
+    ("(b) large room p99 ms", ("fanout", "large", "p99_ms"), ".1f"),
+    ("(b) large room last-member p99 ms", ("fanout", "large", "last_member_p99_ms"), ".1f"),
+    ("(b) large room lost", ("fanout", "large", "lost"), "d"),
+    ("(b) large room silent sockets", ("fanout", "large", "silent_sockets"), "d"),
+    ("(b) large room server µs/delivery", ("fanout", "large", "server_cpu_us_per_delivery"), ".0f"),
+    ("(c) deliveries/s at p99 <= 100 ms", ("saturation", "max_deliveries_per_s"), ".0f"),
+    ("(c) ... load generator bound", ("saturation", "loadgen_bound"), ""),
+    ("(d) projected 2-process scaling", ("two_processes", "projected_scaling"), ".2f"),
+    ("(e) connects/s", ("connects", "connect", "per_s"), ".0f"),
+    ("(e) logins/s while chatting", ("connects", "logins", "per_s"), ".2f"),
+    ("(e) room p99 ms quiet", ("connects", "logins", "quiet", "p99_ms"), ".1f"),
+    ("(e) room p99 ms during logins", ("connects", "logins", "during_logins", "p99_ms"), ".1f"),
+    ("(f) join storm joined", ("join_storm", "connect", "connected"), "d"),
+    ("(f) join storm seconds", ("join_storm", "connect", "elapsed_s"), ".1f"),
+    ("(f) then lost / silent sockets", None, ""),
+]
+
+
+def table(results: dict, servers: list[str]) -> str:
+    width = max(len(label) for label, _, _ in ROWS) + 2
+    lines = [f"{'':{width}}" + "".join(f"{s:>12}" for s in servers)]
+    for label, path, spec in ROWS:
+        cells = []
+        for server in servers:
+            if path is None:
+                lost = _get(results, server, "join_storm", "broadcast", "lost")
+                silent = _get(results, server, "join_storm", "broadcast", "silent_sockets")
+                cells.append("-" if lost is None else f"{lost} / {silent}")
+            else:
+                cells.append(_fmt(_get(results, server, *path), spec))
+        if any(cell != "-" for cell in cells):
+            lines.append(f"{label:{width}}" + "".join(f"{cell:>12}" for cell in cells))
+    redis = {s: _get(results, s, "two_processes", "redis") for s in servers}
+    for server, rooms in redis.items():
+        if rooms:
+            lines.append(f"(d) {server} Redis commands/message by room size: "
+                         + ", ".join(f"{size}: {v['commands_per_message']:.1f}" for size, v in rooms.items()))
+    return "\n".join(lines)
+
+
+def _ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def ratios(results: dict) -> dict:
+    """CFM against B1 and B0 on the headline figures (lower latency is better)."""
+    out = {}
+    for base in ("B1", "B0"):
+        if base not in results or "CFM" not in results:
+            continue
+        out[f"CFM/{base}"] = {
+            "small_room_p99": _ratio(_get(results, "CFM", "fanout", "small", "p99_ms"), _get(results, base, "fanout", "small", "p99_ms")),
+            "large_room_p99": _ratio(_get(results, "CFM", "fanout", "large", "p99_ms"), _get(results, base, "fanout", "large", "p99_ms")),
+            "max_deliveries_per_s": _ratio(_get(results, "CFM", "saturation", "max_deliveries_per_s"), _get(results, base, "saturation", "max_deliveries_per_s")),
+            "rss_per_idle_socket": _ratio(_get(results, "CFM", "idle", "rss_per_socket_kb"), _get(results, base, "idle", "rss_per_socket_kb")),
+            "connects_per_s": _ratio(_get(results, "CFM", "connects", "connect", "per_s"), _get(results, base, "connects", "connect", "per_s")),
+        }
+    return out
+
+
+def targets(results: dict, sizes: dict) -> list[dict]:
+    """Issue 8's targets for CFM, each with the measured value and met or not."""
+    if "CFM" not in results:
+        return []
+    cfm = lambda *p: _get(results, "CFM", *p)  # noqa: E731
+    b0 = lambda *p: _get(results, "B0", *p)  # noqa: E731
+    b1 = lambda *p: _get(results, "B1", *p)  # noqa: E731
+    checks = []
+
+    def check(name, value, met):
+        checks.append({"target": name, "value": value, "met": bool(met) if met is not None else None})
+
+    held = cfm("idle", "held")
+    check(f"(a) idle sockets >= 10,000 (run: {sizes['idle_sockets']})", held, held is not None and held >= min(10_000, sizes["idle_sockets"]))
+    rss, rss0 = cfm("idle", "rss_per_socket_kb"), b0("idle", "rss_per_socket_kb")
+    check("(a) RSS per idle socket <= 2x B0", _ratio(rss, rss0), rss is not None and rss0 and rss <= 2 * rss0)
+    idle = cfm("idle", "idle_core_pct")
+    check("(a) <= 5% of a core while idle", idle, idle is not None and idle <= 5)
+    for room in ("small", "large"):
+        p99, p99_0 = cfm("fanout", room, "p99_ms"), b0("fanout", room, "p99_ms")
+        lost, silent = cfm("fanout", room, "lost"), cfm("fanout", room, "silent_sockets")
+        check(f"(b) {room} room p99 <= 2x B0, 0 lost, every socket served", _ratio(p99, p99_0),
+              p99 is not None and p99_0 and p99 <= 2 * p99_0 and lost == 0 and silent == 0)
+    top, top0, top1 = cfm("saturation", "max_deliveries_per_s"), b0("saturation", "max_deliveries_per_s"), b1("saturation", "max_deliveries_per_s")
+    check("(c) deliveries/s >= 10x B1", _ratio(top, top1), top is not None and top1 and top >= 10 * top1)
+    check("(c) deliveries/s >= 0.5x B0", _ratio(top, top0), top is not None and top0 and top >= 0.5 * top0)
+    scaling = cfm("two_processes", "projected_scaling")
+    check("(d) 2 processes >= 1.7x one", scaling, scaling is not None and scaling >= 1.7)
+    redis = cfm("two_processes", "redis") or {}
+    per = [v["commands_per_message"] for v in redis.values()]
+    check("(d) Redis round trips per message constant in room size", per,
+          len(per) == 2 and per[1] <= per[0] * 1.2 + 1)
+    conn, conn0 = cfm("connects", "connect", "per_s"), b0("connects", "connect", "per_s")
+    check("(e) authenticated connects/s >= 0.5x B0 plain", _ratio(conn, conn0), conn is not None and conn0 and conn >= 0.5 * conn0)
+    quiet, busy = cfm("connects", "logins", "quiet", "p99_ms"), cfm("connects", "logins", "during_logins", "p99_ms")
+    check("(e) room p99 during logins <= 2x quiet", _ratio(busy, quiet), quiet is not None and busy is not None and busy <= 2 * quiet)
+    return checks
+
+
+def targets_text(checks: list[dict]) -> str:
+    lines = []
+    for item in checks:
+        value = item["value"]
+        shown = ", ".join(f"{v:.2f}" for v in value) if isinstance(value, list) else _fmt(value, ".2f")
+        lines.append(f"  [{'met' if item['met'] else 'MISSED'}] {item['target']}: {shown}")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, document: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1, default=str))
+
+
+def plot(path: Path, results: dict, servers: list[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (cdf_ax, bar_ax) = plt.subplots(1, 2, figsize=(13, 5))
+    for server in servers:
+        for room, style in (("small", "-"), ("large", "--")):
+            points = _get(results, server, "fanout", room, "cdf_ms")
+            members = _get(results, server, "fanout", room, "members")
+            if points:
+                fractions = [i / (len(points) - 1) for i in range(len(points))]
+                cdf_ax.plot(points, fractions, style, label=f"{server}, room of {members}")
+    cdf_ax.set_xscale("log")
+    cdf_ax.set_xlabel("delivery latency, ms (log)")
+    cdf_ax.set_ylabel("fraction of deliveries")
+    cdf_ax.set_title("(b) fan-out latency CDF")
+    cdf_ax.grid(True, which="both", alpha=0.3)
+    if cdf_ax.lines:
+        cdf_ax.legend(fontsize=8)
+    values = [_get(results, s, "saturation", "max_deliveries_per_s", default=0) or 0 for s in servers]
+    bars = bar_ax.bar(servers, values, color=["#888888", "#cc6644", "#3366cc"][: len(servers)])
+    for bar, server in zip(bars, servers):
+        bound = _get(results, server, "saturation", "loadgen_bound")
+        bar_ax.annotate(f"{bar.get_height():.0f}" + ("\n(load gen. bound)" if bound else ""),
+                        (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
+    bar_ax.set_ylabel("deliveries/s")
+    bar_ax.set_title("(c) deliveries/s per process at p99 <= 100 ms")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

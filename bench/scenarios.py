@@ -1,0 +1,337 @@
+"""Scenarios (a)-(f) of issue 8, run against one server kind.
+
+Each scenario starts its own server (fresh memory figures), opens its own
+sockets and returns a dict of figures; `Bench.progress` prints a line as it
+goes.
+"""
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from . import procstat, stats
+from .loadgen import LoadGen, fake_ip
+from .servers import launch
+
+
+class Bench:
+    def __init__(self, kind: str, sizes: dict, *, server_cpus: str, loadgen_cpus: set[int], workers: int,
+                 seed: dict | None, progress):
+        self.kind = kind
+        self.sizes = sizes
+        self.server_cpus = server_cpus
+        self.loadgen_cpus = loadgen_cpus
+        self.workers = workers
+        self.seed = seed
+        self.progress = progress
+
+    # --- helpers ------------------------------------------------------------
+
+    def sockets(self, rooms: list[tuple[str, int]]) -> list[dict]:
+        """Socket specs for rooms given as (room id, members); one account per socket."""
+        specs, index = [], 0
+        for room, members in rooms:
+            for _ in range(members):
+                spec = {"i": index, "room": room}
+                if self.seed:
+                    spec["token"] = self.seed["tokens"][index]
+                specs.append(spec)
+                index += 1
+        return specs
+
+    def loadgen(self, server, rooms: list[tuple[str, int]]) -> LoadGen:
+        return LoadGen(self.kind, server.base_urls, self.sockets(rooms), workers=self.workers, cpus=self.loadgen_cpus)
+
+    def phase(self, server, lg: LoadGen, rate: float, duration: float) -> dict:
+        before = procstat.total(server.pids)
+        replies = lg.send(rate, duration, quiet=self.sizes["quiet_s"], max_drain=self.sizes["max_drain_s"])
+        after = procstat.total(server.pids)
+        figures = stats.summarise(replies, lg.per_room, after.cpu_s - before.cpu_s, len(self.loadgen_cpus) or 1)
+        figures["rate"] = rate
+        figures["members"] = sum(lg.per_room.values())
+        figures["server_peak_rss_kb"] = after.peak_rss_kb
+        return figures
+
+    def start(self, processes: int = 1):
+        return launch.start(self.kind, cpus=self.server_cpus, processes=processes)
+
+    def room_run(self, server, room: str, members: int, rate: float, duration: float) -> dict:
+        lg = self.loadgen(server, [(room, members)])
+        try:
+            joined = lg.connect(concurrency=100)
+            figures = self.phase(server, lg, rate, duration)
+        finally:
+            lg.close()
+        figures["connect"] = joined
+        return figures
+
+    def _line(self, scenario: str, figures: dict) -> None:
+        self.progress(f"{self.kind} {scenario}: p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
+                      f"{figures['deliveries_per_s']:.0f} deliveries/s, lost {figures['lost']}, "
+                      f"server core {figures['server_core_busy']:.0%}"
+                      + (" (load generator bound)" if figures["loadgen_bound"] else ""))
+
+    # --- (a) ------------------------------------------------------------------
+
+    def idle(self) -> dict:
+        n, window = self.sizes["idle_sockets"], self.sizes["idle_window_s"]
+        rooms = [(f"idle_{r}", min(100, n - r * 100)) for r in range((n + 99) // 100)]
+        server = self.start()
+        try:
+            time.sleep(0.5)
+            base = procstat.total(server.pids)
+            lg = self.loadgen(server, rooms)
+            try:
+                joined = lg.connect(concurrency=200)
+                time.sleep(min(2.0, window))  # let join frames and handshakes settle
+                loaded = procstat.total(server.pids)
+                time.sleep(window)
+                idle = procstat.total(server.pids)
+                held = lg.open_count()
+            finally:
+                lg.close()
+        finally:
+            server.stop()
+        figures = {
+            "target": n,
+            "held": held,
+            "connect": joined,
+            "rss_base_kb": base.rss_kb,
+            "rss_loaded_kb": loaded.rss_kb,
+            "rss_per_socket_kb": (loaded.rss_kb - base.rss_kb) / max(joined["connected"], 1),
+            "idle_core_pct": (idle.cpu_s - loaded.cpu_s) / window * 100,
+        }
+        self.progress(f"{self.kind} (a) idle: held {held}/{n}, {figures['rss_per_socket_kb']:.1f} KB/socket, "
+                      f"{figures['idle_core_pct']:.1f}% of a core idle")
+        return figures
+
+    # --- (b) ------------------------------------------------------------------
+
+    def fanout(self) -> dict:
+        s = self.sizes
+        server = self.start()
+        try:
+            small = self.room_run(server, "fan_small", s["small_room"], s["small_rate"], s["duration_s"])
+            self._line(f"(b) room of {s['small_room']}", small)
+            large = self.room_run(server, "fan_large", s["large_room"], s["large_rate"], s["duration_s"])
+            self._line(f"(b) room of {s['large_room']}", large)
+        finally:
+            server.stop()
+        return {"small": small, "large": large}
+
+    # --- (c) ------------------------------------------------------------------
+
+    def saturation(self) -> dict:
+        s = self.sizes
+        server = self.start()
+        steps, best, stop_reason = [], None, "all rates passed"
+        try:
+            lg = self.loadgen(server, [("ramp", s["ramp_room"])])
+            try:
+                lg.connect(concurrency=100)
+                for rate in s["ramp_rates"]:
+                    figures = self.phase(server, lg, rate, s["ramp_step_s"])
+                    figures.pop("cdf_ms")
+                    steps.append(figures)
+                    self._line(f"(c) {rate} msg/s", figures)
+                    if figures["p99_ms"] > s["p99_limit_ms"] or figures["lost"] or figures["closed_sockets"]:
+                        stop_reason = f"p99 over {s['p99_limit_ms']} ms or loss at {rate} msg/s"
+                        break
+                    best = figures
+                    if figures["loadgen_bound"]:
+                        stop_reason = f"load generator bound at {rate} msg/s"
+                        break
+            finally:
+                lg.close()
+        finally:
+            server.stop()
+        return {
+            "max_deliveries_per_s": best["deliveries_per_s"] if best else 0.0,
+            "at_rate": best["rate"] if best else None,
+            "stop_reason": stop_reason,
+            "loadgen_bound": bool(best and best["loadgen_bound"]),
+            "steps": steps,
+        }
+
+    # --- (d) ------------------------------------------------------------------
+
+    def two_processes(self) -> dict:
+        s = self.sizes
+        runs = {}
+        for processes in (1, 2):
+            server = self.start(processes)
+            try:
+                figures = self.room_run(server, f"two_{processes}", s["small_room"], s["two_proc_rate"], s["duration_s"])
+                figures.pop("cdf_ms")
+                runs[processes] = figures
+                self._line(f"(d) {processes} process(es)", figures)
+                if processes == 2:
+                    runs["redis"] = {size: self.redis_per_message(server, size) for size in (s["small_room"], s["large_room"])}
+            finally:
+                server.stop()
+        one, two = runs[1]["server_cpu_us_per_delivery"], runs[2]["server_cpu_us_per_delivery"]
+        # Two processes pinned to the same core: their summed CPU per delivery
+        # says what two cores would give, without taking the load generator's core.
+        scaling = 2 * one / two if one and two else None
+        self.progress(f"{self.kind} (d) projected 2-process scaling {scaling or 0:.2f}x; Redis commands/message "
+                      + ", ".join(f"room {k}: {v['commands_per_message']:.1f}" for k, v in runs["redis"].items()))
+        return {"one": runs[1], "two": runs[2], "projected_scaling": scaling, "redis": runs["redis"]}
+
+    def redis_per_message(self, server, members: int) -> dict:
+        lg = self.loadgen(server, [(f"redis_{members}", members)])
+        try:
+            lg.connect(concurrency=100)
+            counter = RedisCommandCounter(launch.REDIS_DB)
+            counter.start()
+            replies = lg.send(self.sizes["redis_rate"], self.sizes["redis_window_s"], quiet=0.5, max_drain=5)
+            commands = counter.stop()
+        finally:
+            lg.close()
+        sent = sum(len(r["sent"]) for r in replies)
+        return {"messages": sent, "commands": commands, "commands_per_message": commands / sent if sent else 0.0}
+
+    # --- (e) ------------------------------------------------------------------
+
+    def connects(self) -> dict:
+        s = self.sizes
+        n = s["connects"]
+        rooms = [(f"conn_{r}", min(100, n - r * 100)) for r in range((n + 99) // 100)]
+        server = self.start()
+        try:
+            lg = self.loadgen(server, rooms)
+            try:
+                joined = lg.connect(concurrency=50)
+            finally:
+                lg.close()
+            self.progress(f"{self.kind} (e) {joined['per_s']:.0f} connects/s ({joined['connected']}/{n})")
+            figures = {"connect": joined}
+            if self.seed:
+                figures["logins"] = self.logins_during_chat(server)
+        finally:
+            server.stop()
+        return figures
+
+    def logins_during_chat(self, server) -> dict:
+        s = self.sizes
+        lg = self.loadgen(server, [("login_chat", s["small_room"])])
+        try:
+            lg.connect(concurrency=100)
+            quiet = self.phase(server, lg, s["small_rate"], s["duration_s"])
+            with LoginStorm(server.http_url, self.seed, s["login_concurrency"]) as storm:
+                busy = self.phase(server, lg, s["small_rate"], s["duration_s"])
+            logins = storm.figures()
+        finally:
+            lg.close()
+        quiet.pop("cdf_ms")
+        busy.pop("cdf_ms")
+        self.progress(f"{self.kind} (e) {logins['per_s']:.2f} logins/s; room p99 {quiet['p99_ms']:.1f} ms quiet, "
+                      f"{busy['p99_ms']:.1f} ms during logins")
+        return {"quiet": quiet, "during_logins": busy, **logins}
+
+    # --- (f) ------------------------------------------------------------------
+
+    def join_storm(self) -> dict:
+        s = self.sizes
+        server = self.start()
+        try:
+            lg = self.loadgen(server, [("storm", s["storm"])])
+            try:
+                joined = lg.connect(concurrency=s["storm"])
+                after = self.phase(server, lg, 2, 2)
+            finally:
+                lg.close()
+        finally:
+            server.stop()
+        after.pop("cdf_ms")
+        self.progress(f"{self.kind} (f) {joined['connected']}/{s['storm']} joined in {joined['elapsed_s']:.1f} s; "
+                      f"then lost {after['lost']}, {after['silent_sockets']} silent sockets")
+        return {"connect": joined, "broadcast": after}
+
+
+class RedisCommandCounter:
+    """Counts commands on the benchmark's Redis db with MONITOR (Redis 7.0
+    has no per-client command counter), so other users of Redis don't count."""
+
+    def __init__(self, db: int):
+        import redis
+
+        self.client = redis.Redis.from_url(f"{launch.REDIS_HOST}/{db}", socket_timeout=None)
+        self.monitor = self.client.monitor()
+        self.db = db
+        self.count = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self.monitor.__enter__()
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            command = self.monitor.next_command()
+            # Commands a Lua script runs are not round trips of the server's.
+            if self.running and command.get("db") == self.db and command.get("client_address") != "lua":
+                self.count += 1
+
+    def stop(self) -> int:
+        count = self.count
+        self.running = False
+        # MONITOR blocks until the next command: send one so the thread wakes and ends.
+        self.client.ping()
+        self.thread.join(timeout=5)
+        self.monitor.__exit__(None, None, None)
+        return count
+
+
+class LoginStorm:
+    """Password logins back to back from a few threads, while chat runs."""
+
+    def __init__(self, base_url: str, seed: dict, concurrency: int):
+        self.url = base_url + "/api/auth/login"
+        self.seed = seed
+        self.concurrency = concurrency
+        self.stopping = threading.Event()
+        self.latencies: list[float] = []
+        self.failures = 0
+        self.pool = ThreadPoolExecutor(concurrency)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        for _ in range(self.concurrency):
+            self.pool.submit(self._loop)
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.pool.shutdown(wait=True)
+        self.elapsed = time.monotonic() - self.started
+
+    def _loop(self):
+        session = requests.Session()
+        while not self.stopping.is_set():
+            name = random.choice(self.seed["usernames"])
+            headers = {"X-Forwarded-For": fake_ip(random.randrange(1 << 24)), "X-Forwarded-Proto": "https"}
+            began = time.monotonic()
+            try:
+                response = session.post(self.url, json={"username": name, "password": self.seed["password"]},
+                                        headers=headers, timeout=30)
+                ok = response.status_code == 200
+            except requests.RequestException:
+                ok = False
+            if ok:
+                self.latencies.append((time.monotonic() - began) * 1000)
+            else:
+                self.failures += 1
+
+    def figures(self) -> dict:
+        ordered = sorted(self.latencies)
+        return {
+            "logins": len(ordered),
+            "failures": self.failures,
+            "per_s": len(ordered) / self.elapsed if self.elapsed else 0.0,
+            "login_p50_ms": stats.percentile(ordered, 50),
+            "login_max_ms": ordered[-1] if ordered else 0.0,
+        }

@@ -1,0 +1,1 @@
+"""The servers the benchmark measures, each started as its own process."""

@@ -1,0 +1,167 @@
+"""Start and stop the measured servers, each pinned with taskset.
+
+Every server listens on its own free port; `Server.pids` are what the
+harness samples in /proc. CF Messenger runs in production mode on its own
+PostgreSQL database and Redis database number, both owned by the benchmark.
+"""
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+LOG_DIR = ROOT / ".local" / "bench-logs"
+REDIS_HOST = "redis://127.0.0.1:6379"
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "9"))
+PG_URL = "postgres://postgres@127.0.0.1:5432"
+PG_DB = "cfm_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pinned(argv: list[str], cpus: str) -> list[str]:
+    return ["taskset", "-c", cpus, *argv]
+
+
+def cfm_env() -> dict:
+    """Production mode, with the limits that would otherwise measure the
+    benchmark's own shape (one client address, one account per socket)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "messenger.settings",
+        "REDIS_URL": f"{REDIS_HOST}/{REDIS_DB}",
+        "DATABASE_URL": f"{PG_URL}/{PG_DB}",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "CACHE_KEY_PREFIX": "cfmbench",
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "LOGIN_RATE_LIMIT": "1000000",
+        "WS_MAX_SOCKETS_PER_IP": "1000000",
+        # The idle scenario holds sockets longer than the 90 s heartbeat rule.
+        "WS_IDLE_TIMEOUT_S": "7200",
+        "TOKEN_TTL_S": "7200",
+        # Senders send up to 5 msg/s each; the contract's 1 msg/s per user
+        # per room would measure the rate limiter, not the fan-out.
+        "CHAT_RATE_LIMIT": "1000",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+class Server:
+    def __init__(self, kind: str, procs: list[subprocess.Popen], ports: list[int]):
+        self.kind = kind
+        self.procs = procs
+        self.ports = ports
+
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self.procs]
+
+    @property
+    def base_urls(self) -> list[str]:
+        return [f"ws://127.0.0.1:{port}" for port in self.ports]
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports[0]}"
+
+    def stop(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _spawn(name: str, argv: list[str], env: dict) -> subprocess.Popen:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(LOG_DIR / f"{name}.log", "ab")
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(proc: subprocess.Popen, port: int, health_url: str | None, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {proc.returncode}; see {LOG_DIR}")
+        try:
+            if health_url:
+                if requests.get(health_url, timeout=2, headers={"X-Forwarded-Proto": "https"}).status_code == 200:
+                    return
+            else:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+        except (OSError, requests.RequestException):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} not ready in {timeout} s; see {LOG_DIR}")
+
+
+def start(kind: str, *, cpus: str, processes: int = 1) -> Server:
+    procs, ports = [], []
+    for n in range(processes):
+        port = free_port()
+        if kind == "B0":
+            argv, env, health = [sys.executable, "-m", "bench.servers.b0", "--port", str(port)], dict(os.environ), None
+        elif kind == "B1":
+            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.servers.b1.settings",
+                   "B1_REDIS_URL": f"{REDIS_HOST}/{REDIS_DB}", "B1_LAYER_PREFIX": f"benchb1x{ports[0] if ports else port}"}
+            argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", "/dev/null",
+                    "bench.servers.b1.asgi:application"]
+            health = None
+        else:
+            env = _CFM_ENV
+            argv, health = _cfm_argv(env, port), f"http://127.0.0.1:{port}/api/health"
+        proc = _spawn(f"{kind.lower()}-{port}", pinned(argv, cpus), env)
+        procs.append(proc)
+        ports.append(port)
+        try:
+            _wait_ready(proc, port, health)
+        except RuntimeError:
+            Server(kind, procs, ports).stop()
+            raise
+    return Server(kind, procs, ports)
+
+
+def _cfm_argv(env: dict, port: int) -> list[str]:
+    code = ("import django, json; django.setup(); from messenger.serving import daphne_argv; "
+            f"print(json.dumps(daphne_argv(host='127.0.0.1', port={port})))")
+    return json.loads(_run([sys.executable, "-c", code]).strip().splitlines()[-1])
+
+
+_CFM_ENV: dict = {}
+
+
+def prepare_cfm(*, users: int, rooms: list[str]) -> dict:
+    """A fresh cfm_bench database and Redis db, migrated and seeded; returns
+    the seeded usernames, password and tokens."""
+    import redis
+
+    _CFM_ENV.clear()
+    _CFM_ENV.update(cfm_env())
+    redis.Redis.from_url(f"{REDIS_HOST}/{REDIS_DB}").flushdb()
+    for sql in (f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)", f"CREATE DATABASE {PG_DB}"):
+        _run(["psql", PG_URL + "/postgres", "-q", "-c", sql])
+    _run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"])
+    return json.loads(_run([sys.executable, "-m", "bench.servers.cfm_seed", "--users", str(users), "--rooms", ",".join(rooms)]))
+
+
+def _run(argv: list[str]) -> str:
+    done = subprocess.run(argv, cwd=ROOT, env=_CFM_ENV, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(argv[:3])} failed ({done.returncode}): {done.stderr.strip()[-600:]}")
+    return done.stdout

@@ -1,0 +1,201 @@
+"""The room socket, /api/ws/room/{roomId} (contract 2.1-2.5): an adapter that
+checks, rate-limits and calls chat.services; the base class does auth,
+origins, size, flood and idle rules."""
+
+from urllib.parse import parse_qs
+
+import orjson
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from messenger import errors, fanout, ratelimit
+from messenger.consumers import SocketConsumer, error_frame
+from messenger.users import public_user, users_with_profiles
+
+from . import membership, selectors, services
+from .frames import ROOM_FRAMES
+from .ordering import SeqOrderer
+from .wire import room_public
+
+
+def _since(query_string: bytes) -> int | None:
+    values = parse_qs(query_string.decode("latin-1")).get("since")
+    if not values or not values[0].isdigit():
+        return None
+    return int(values[0])
+
+
+def _members_of(user_ids: set[int]) -> list[dict]:
+    users = users_with_profiles().filter(pk__in=user_ids, is_active=True).order_by("username")
+    return [public_user(user) for user in users]
+
+
+def _welcome_history(room_id: str, since: int | None) -> tuple[list[dict], bool, int]:
+    # The room's last_seq is read before the messages: every seq up to it is
+    # committed, so the history plus what the group delivers later has no gap.
+    last_seq = selectors.room_last_seq(room_id)
+    if since is None:
+        history, has_more = selectors.messages_before(room_id=room_id, before=None, limit=settings.HISTORY_ON_JOIN)
+    else:
+        history, has_more = selectors.messages_after(room_id=room_id, since=since, limit=settings.REPLAY_MAX)
+    if history:
+        last_seq = max(last_seq, history[-1]["seq"])
+    return history, has_more, last_seq
+
+
+class RoomConsumer(SocketConsumer):
+    kind = "room"
+    frames = ROOM_FRAMES
+
+    room = None
+    orderer: SeqOrderer | None = None
+    _in_room = False
+
+    async def opened(self):
+        room_id = self.scope["url_route"]["kwargs"]["room_id"]
+        try:
+            self.room = await database_sync_to_async(services.room_enter)(user=self.user, room_id=room_id)
+        except services.RoomRefused as refused:
+            await self.close_with(refused.close_code, refused.message)
+            return
+        group = fanout.room_group(self.room.pk)
+        # Subscribe before reading history: nothing committed after the read is missed.
+        await self.channel_layer.group_add(group, self.channel_name)
+        self._in_room = True
+        first_socket = await membership.join(self.room.pk, self.user.pk, self.channel_name)
+        history, has_more, last_seq = await database_sync_to_async(_welcome_history)(
+            self.room.pk, _since(self.scope.get("query_string", b""))
+        )
+        member_ids = await membership.user_ids(self.room.pk)
+        members = await database_sync_to_async(_members_of)(member_ids | {self.user.pk})
+        self.orderer = SeqOrderer(next_seq=last_seq + 1, send=self._send_text, fetch=self._fetch_range)
+        await self.send_frame(
+            {
+                "type": "welcome",
+                "room": room_public(self.room),
+                "you": public_user(self.user, to_self=True),
+                "members": members,
+                "history": history,
+                "lastSeq": last_seq,
+                "hasMore": has_more,
+            }
+        )
+        if first_socket:
+            await services.room_member_announce(
+                room_id=self.room.pk, user=self.user, joined=True, skip_channel=self.channel_name
+            )
+
+    async def closed(self, code):
+        if self.orderer is not None:
+            self.orderer.close()
+        if not self._in_room:
+            return
+        room_id = self.room.pk
+        await services.typing_end(room_id=room_id, user=self.user)
+        await self.channel_layer.group_discard(fanout.room_group(room_id), self.channel_name)
+        if await membership.leave(room_id, self.user.pk, self.channel_name):
+            await services.room_member_announce(room_id=room_id, user=self.user, joined=False)
+
+    # --- frames out -----------------------------------------------------------
+
+    async def frame_out(self, event):
+        if self._closing or event.get("skip") == self.channel_name:
+            return
+        seq = event.get("seq")
+        if seq is None:
+            await self.send(text_data=event["text"])
+        elif self.orderer is not None:
+            await self.orderer.offer(seq, event["text"])
+
+    async def room_kick(self, event):
+        """A moderator kicked this user from a room (messenger.moderation.user_kick)."""
+        if self.room is not None and event.get("room") == self.room.pk:
+            await self.close_with(event.get("code", errors.CLOSE_KICKED), "kicked")
+
+    async def _send_text(self, text: str):
+        if not self._closing:
+            await self.send(text_data=text)
+
+    async def _fetch_range(self, first: int, last: int) -> list[str]:
+        frames = await database_sync_to_async(selectors.messages_between)(room_id=self.room.pk, first=first, last=last)
+        return [orjson.dumps(frame).decode() for frame in frames]
+
+    async def _refuse(self, code: str, message: str, **extra):
+        """A frame that was valid but is not taken now: an error frame, not counted as invalid."""
+        await self.send_frame(error_frame(code, message, **extra))
+
+    async def _limited(self, name: str, rate: tuple[int, int], client_id: str | None) -> bool:
+        verdict = await ratelimit.hit(name, *rate)
+        if verdict.allowed:
+            return False
+        await self._refuse(
+            errors.RATE_LIMITED, "Slow down.", clientId=client_id, retryAfterMs=verdict.retry_after_ms
+        )
+        return True
+
+    async def _write_refused(self, client_id: str) -> bool:
+        code = await database_sync_to_async(selectors.write_refusal)(room_id=self.room.pk, user_id=self.user.pk)
+        if code is None:
+            return False
+        message = "This room is locked by a moderator." if code == errors.ROOM_LOCKED else "You are muted."
+        await self._refuse(code, message, clientId=client_id)
+        return True
+
+    # --- frames in ------------------------------------------------------------
+
+    async def frame_chat(self, frame):
+        room_id, client_id = self.room.pk, frame.clientId
+        # A resend is answered before the rate limit: it costs the sender nothing.
+        existing = await database_sync_to_async(selectors.message_by_client_id)(
+            room_id=room_id, sender_id=self.user.pk, client_id=client_id
+        )
+        if existing is not None:
+            await self.send_frame({"type": "ack", "clientId": client_id, "seq": existing.seq})
+            return
+        if await self._limited(f"chat:{room_id}:{self.user.pk}", settings.CHAT_RATE, client_id):
+            return
+        try:
+            result = await services.message_send(
+                room_id=room_id, sender=self.user, text=frame.text, client_id=client_id
+            )
+        except services.ChatRefused as refused:
+            await self._refuse(refused.code, refused.message, clientId=client_id)
+            return
+        await self.send_frame({"type": "ack", "clientId": client_id, "seq": result.seq})
+        for reply in result.replies:
+            await self.send_frame(reply)
+
+    async def frame_nudge(self, frame):
+        if await self._write_refused(frame.clientId):
+            return
+        if await self._limited(f"nudge:{self.user.pk}", settings.NUDGE_RATE, frame.clientId):
+            return
+        await services.nudge_send(room_id=self.room.pk, user=self.user)
+
+    async def frame_wink(self, frame):
+        if await self._write_refused(frame.clientId):
+            return
+        if await self._limited(f"wink:{self.user.pk}", settings.WINK_RATE, frame.clientId):
+            return
+        await services.wink_send(
+            room_id=self.room.pk, user=self.user, wink_id=frame.winkId, lead_ms=settings.WINK_LEAD_MS
+        )
+
+    async def frame_typing(self, frame):
+        verdict = await ratelimit.hit(f"typing:{self.user.pk}", *settings.TYPING_RATE)
+        if verdict.allowed:
+            await services.typing_send(room_id=self.room.pk, user=self.user, typing=frame.typing)
+
+    async def frame_history(self, frame):
+        messages, has_more = await database_sync_to_async(selectors.messages_before)(
+            room_id=self.room.pk, before=frame.before, limit=frame.limit
+        )
+        await self.send_frame({"type": "history", "messages": messages, "hasMore": has_more})
+
+    async def frame_read(self, frame):
+        await database_sync_to_async(services.read_marker_advance)(user=self.user, room_id=self.room.pk, seq=frame.seq)
+
+    async def frame_ping(self, frame):
+        await super().frame_ping(frame)
+        if self._in_room:
+            await membership.refresh(self.room.pk, self.user.pk, self.channel_name)

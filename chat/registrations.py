@@ -1,0 +1,45 @@
+"""What chat plugs into messenger's extension points (called from ChatConfig.ready)."""
+
+from messenger import hooks
+
+from . import selectors, services
+from .models import Room
+from .winks import catalog_public
+from .wire import room_public
+
+SEED_ROOMS = [
+    ("lobby", "The Lobby", "Say hi! Everyone lands here first."),
+    ("retro-lounge", "Retro Lounge", "Dial-up tones, Winamp skins and away messages"),
+    ("gaming-zone", "Gaming Zone", "LAN parties, cheat codes and who has the N64"),
+    ("music-lounge", "Music Lounge", "Now playing: share your track in your personal message"),
+    ("homework-help", "Homework Help", "No copying. Maybe a little copying."),
+]
+
+
+def _page(items: list, cursor: str, limit: int) -> tuple[list, str | None]:
+    start = int(cursor) if cursor.isdigit() else 0
+    page = items[start : start + limit]
+    return page, str(start + limit) if start + limit < len(items) else None
+
+
+def rooms_collection(viewer, cursor: str, limit: int):
+    return _page([room_public(room) for room in selectors.public_rooms()], cursor, limit)
+
+
+def winks_collection(viewer, cursor: str, limit: int):
+    return _page(catalog_public(), cursor, limit)
+
+
+def seed_rooms(stdout) -> None:
+    for room_id, name, topic in SEED_ROOMS:
+        _, created = Room.objects.get_or_create(pk=room_id, defaults={"name": name, "topic": topic})
+        if created:
+            stdout.write(f"room {room_id}\n")
+
+
+def register() -> None:
+    hooks.register_collection("rooms")(rooms_collection)
+    hooks.register_collection("winks")(winks_collection)
+    hooks.seeders.append(seed_rooms)
+    hooks.unread_counts.append(selectors.unread_counts)
+    hooks.account_deleted.append(services.messages_purge_for_user)

@@ -1,0 +1,89 @@
+"""Reads of the chat app (sync; consumers call them through database_sync_to_async)."""
+
+from django.db.models import Count, OuterRef, Q, Subquery
+
+from . import ids
+from .models import Message, ReadMarker, Room
+from .wire import chat_frame
+
+
+def _with_senders(queryset):
+    return queryset.select_related("sender__profile")
+
+
+def visible_messages(room_id: str):
+    return Message.objects.filter(room_id=room_id, deleted=False)
+
+
+def messages_before(*, room_id: str, before: int | None, limit: int) -> tuple[list[dict], bool]:
+    """Up to `limit` chat frames older than `before` (newest last) and whether more exist."""
+    queryset = visible_messages(room_id)
+    if before is not None:
+        queryset = queryset.filter(seq__lt=before)
+    rows = list(_with_senders(queryset).order_by("-seq")[: limit + 1])
+    has_more = len(rows) > limit
+    return [chat_frame(row) for row in reversed(rows[:limit])], has_more
+
+
+def messages_after(*, room_id: str, since: int, limit: int) -> tuple[list[dict], bool]:
+    """The newest `limit` chat frames after `since` (newest last); more = older ones were left out."""
+    rows = list(_with_senders(visible_messages(room_id).filter(seq__gt=since)).order_by("-seq")[: limit + 1])
+    has_more = len(rows) > limit
+    return [chat_frame(row) for row in reversed(rows[:limit])], has_more
+
+
+def messages_between(*, room_id: str, first: int, last: int) -> list[dict]:
+    """Chat frames with first <= seq <= last, oldest first (deleted ones left out)."""
+    rows = _with_senders(visible_messages(room_id).filter(seq__gte=first, seq__lte=last)).order_by("seq")
+    return [chat_frame(row) for row in rows]
+
+
+def room_last_seq(room_id: str) -> int:
+    return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
+
+
+def message_by_client_id(*, room_id: str, sender_id: int, client_id: str) -> Message | None:
+    return Message.objects.filter(room_id=room_id, sender_id=sender_id, client_id=client_id).first()
+
+
+def write_refusal(*, room_id: str, user_id: int) -> str | None:
+    """The error code that refuses a write now (moderation can change it any time)."""
+    from messenger import errors
+    from messenger.models import Profile
+
+    if Room.objects.filter(pk=room_id, locked=True).exists():
+        return errors.ROOM_LOCKED
+    if Profile.objects.filter(user_id=user_id, muted=True).exists():
+        return errors.MUTED
+    return None
+
+
+def public_rooms():
+    return Room.objects.filter(kind=Room.KIND_PUBLIC).order_by("id")
+
+
+def unread_counts(user) -> list[dict]:
+    """Rooms with messages after the user's read marker: DMs they are in and
+    public rooms they have a marker in (they read there once)."""
+    marker = ReadMarker.objects.filter(user=user, room=OuterRef("pk")).values("last_read_seq")[:1]
+    dm_filter = Q(kind=Room.KIND_DM) & (
+        Q(id__startswith=f"{ids.DM_PREFIX}{user.username}{ids.DM_SEPARATOR}")
+        | Q(id__endswith=f"{ids.DM_SEPARATOR}{user.username}")
+    )
+    marked = ReadMarker.objects.filter(user=user).values("room_id")
+    rooms = (
+        Room.objects.filter(dm_filter | Q(pk__in=marked))
+        .filter(last_seq__gt=0)
+        .annotate(read=Subquery(marker))
+    )
+    result = []
+    for room in rooms:
+        read = room.read or 0
+        if room.last_seq <= read:
+            continue
+        count = (
+            visible_messages(room.pk).filter(seq__gt=read).exclude(sender=user).aggregate(n=Count("pk"))["n"]
+        )
+        if count:
+            result.append({"roomId": room.pk, "count": count, "lastSeq": room.last_seq})
+    return result

@@ -1,0 +1,230 @@
+"""Writes of the chat app. Each function does the whole change: the database
+write and, after it commits, the frames to the room (consumers and bots never
+group_send persisted data themselves)."""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from django.db import IntegrityError, transaction
+
+from messenger import analytics, crypto, errors, fanout, hooks
+from messenger.models import Profile
+from messenger.users import public_user, users_with_profiles
+
+from . import hooks as chat_hooks
+from . import ids, typing_state
+from .models import Message, ReadMarker, Room
+from .wire import chat_frame
+
+log = logging.getLogger("chat")
+
+
+class ChatRefused(Exception):
+    """A write the room does not take now (ROOM_LOCKED, MUTED)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class RoomRefused(Exception):
+    """The user may not enter the room; `close_code` is the socket's answer (contract 2.1)."""
+
+    def __init__(self, close_code: int, message: str):
+        super().__init__(message)
+        self.close_code = close_code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SendResult:
+    seq: int
+    created: bool
+    frame: dict
+    message_id: int
+    # Frames for the sender alone, from chat.hooks.message_stored callbacks.
+    replies: list[dict] = field(default_factory=list)
+
+
+# --- rooms -------------------------------------------------------------------
+
+
+def dm_room_ensure(*, user, other) -> Room:
+    """The DM room of the two users, created on first ask; RoomRefused when a block forbids it."""
+    if user.pk == other.pk:
+        raise RoomRefused(errors.CLOSE_NOT_FOUND, "A DM needs two different users.")
+    if not hooks.dm_permitted(user, other):
+        raise RoomRefused(errors.CLOSE_FORBIDDEN, "This user does not take DMs from you.")
+    room_id = ids.dm_room_id(user.username, other.username)
+    first, second = sorted((user, other), key=lambda u: u.username)
+    name = f"{first.profile.display_name} & {second.profile.display_name}"
+    try:
+        room, _ = Room.objects.get_or_create(pk=room_id, defaults={"name": name[:80], "kind": Room.KIND_DM})
+    except IntegrityError:
+        # The other participant created it in the same instant.
+        room = Room.objects.get(pk=room_id)
+    return room
+
+
+def room_enter(*, user, room_id: str) -> Room:
+    """The room `user` may join, or RoomRefused with the socket's close code."""
+    if ids.is_reserved(room_id):
+        raise RoomRefused(errors.CLOSE_FORBIDDEN, "Reserved rooms are never joinable.")
+    participants = ids.dm_participants(room_id)
+    if participants is not None:
+        if user.username not in participants:
+            raise RoomRefused(errors.CLOSE_FORBIDDEN, "Only its two participants may join a DM.")
+        other_name = participants[1] if participants[0] == user.username else participants[0]
+        other = users_with_profiles().filter(username=other_name, is_active=True).first()
+        if other is None:
+            raise RoomRefused(errors.CLOSE_NOT_FOUND, "No such user for this DM.")
+        return dm_room_ensure(user=user, other=other)
+    room = Room.objects.filter(pk=room_id, kind=Room.KIND_PUBLIC).first()
+    if room is None:
+        raise RoomRefused(errors.CLOSE_NOT_FOUND, "No such room.")
+    return room
+
+
+class RoomIdTaken(Exception):
+    pass
+
+
+def room_create(*, user, room_id: str, name: str, topic: str = "") -> Room:
+    """A public room. The caller has checked the id's form and reserved prefixes."""
+    try:
+        with transaction.atomic():
+            return Room.objects.create(pk=room_id, name=name, topic=topic, kind=Room.KIND_PUBLIC, created_by=user)
+    except IntegrityError:
+        raise RoomIdTaken(room_id)
+
+
+async def room_member_announce(*, room_id: str, user, joined: bool, skip_channel: str = "") -> None:
+    frame = {"type": "join" if joined else "leave", "user": public_user(user)}
+    await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame, skip=skip_channel))
+
+
+# --- messages ----------------------------------------------------------------
+
+
+def _message_store(*, room_id: str, sender, text: str, client_id: str, bot: bool) -> tuple[Message, bool]:
+    """Write the message with the room's next seq; (row, False) for a repeated clientId.
+
+    The Room row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+    IMMEDIATE transactions serialise writers) makes seq exact under
+    concurrent writers in any number of processes, and makes commits happen
+    in seq order.
+    """
+    with transaction.atomic():
+        room = Room.objects.select_for_update().only("locked", "last_seq").filter(pk=room_id).first()
+        if room is None:
+            raise ChatRefused(errors.FORBIDDEN, "The room is gone.")
+        existing = Message.objects.filter(room_id=room_id, sender=sender, client_id=client_id).first()
+        if existing is not None:
+            existing.sender = sender
+            return existing, False
+        if room.locked:
+            raise ChatRefused(errors.ROOM_LOCKED, "This room is locked by a moderator.")
+        if not bot and Profile.objects.filter(user_id=sender.pk, muted=True).exists():
+            raise ChatRefused(errors.MUTED, "You are muted and cannot send messages.")
+        seq = room.last_seq + 1
+        Room.objects.filter(pk=room_id).update(last_seq=seq)
+        message = Message.objects.create(
+            room_id=room_id,
+            seq=seq,
+            sender=sender,
+            client_id=client_id,
+            text=crypto.encrypt_text(text, room_id, seq),
+            bot=bot,
+            ts=int(time.time() * 1000),
+        )
+    return message, True
+
+
+async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: bool = False) -> SendResult:
+    """The one way a chat message enters a room (sockets and bots alike).
+
+    Stored first, then announced to the room on every process, then handed to
+    chat.hooks.message_stored. A repeated clientId returns the original seq.
+    Raises ChatRefused for a locked room or a muted sender.
+    """
+    message, created = await database_sync_to_async(_message_store)(
+        room_id=room_id, sender=sender, text=text, client_id=client_id, bot=bot
+    )
+    frame = chat_frame(message)
+    if not created:
+        return SendResult(seq=message.seq, created=False, frame=frame, message_id=message.pk)
+    await typing_state.stop(room_id, sender, only_if_active=True)
+    await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame, seq=message.seq))
+    analytics.record("message_sent", user_id=sender.pk, room_id=room_id, bot=bot)
+    stored = chat_hooks.StoredMessage(
+        room_id=room_id, seq=message.seq, message_id=message.pk, sender=sender, text=text, bot=bot, frame=frame
+    )
+    replies: list[dict] = []
+    for callback in chat_hooks.message_stored:
+        try:
+            replies.extend(await callback(stored) or [])
+        except Exception:
+            log.exception("message_stored callback failed", extra={"roomId": room_id})
+    return SendResult(seq=message.seq, created=True, frame=frame, message_id=message.pk, replies=replies)
+
+
+def message_delete(*, message: Message) -> None:
+    """Hide a message from history and tell the room (moderation)."""
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(deleted=True)
+        room_id, seq = message.room_id, message.seq
+        transaction.on_commit(
+            lambda: fanout.group_send_sync(
+                fanout.room_group(room_id), fanout.frame_event({"type": "delete", "seq": seq})
+            )
+        )
+
+
+def messages_purge_for_user(user) -> None:
+    """Account deletion: blank the user's texts. Rows stay so seqs stay contiguous."""
+    Message.objects.filter(sender=user).update(text="", deleted=True)
+
+
+# --- ephemeral frames --------------------------------------------------------
+
+
+async def typing_send(*, room_id: str, user, typing: bool) -> None:
+    if typing:
+        await typing_state.start(room_id, user)
+    else:
+        await typing_state.stop(room_id, user, only_if_active=False)
+
+
+async def typing_end(*, room_id: str, user) -> None:
+    """The user left or spoke: end a showing indicator at once."""
+    await typing_state.stop(room_id, user, only_if_active=True)
+
+
+async def nudge_send(*, room_id: str, user) -> None:
+    frame = {"type": "nudge", "sender": public_user(user), "ts": int(time.time() * 1000)}
+    await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame))
+    analytics.record("nudge_sent", user_id=user.pk, room_id=room_id)
+
+
+async def wink_send(*, room_id: str, user, wink_id: str, lead_ms: int) -> None:
+    now = int(time.time() * 1000)
+    frame = {"type": "wink", "winkId": wink_id, "sender": public_user(user), "ts": now, "playAt": now + lead_ms}
+    await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame))
+    analytics.record("wink_sent", user_id=user.pk, room_id=room_id, winkId=wink_id)
+
+
+# --- read markers ------------------------------------------------------------
+
+
+def read_marker_advance(*, user, room_id: str, seq: int) -> int:
+    """Move the user's marker forward to seq (capped at the room's last seq); returns it."""
+    last_seq = Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first()
+    if last_seq is None:
+        return 0
+    target = min(seq, last_seq)
+    marker, _ = ReadMarker.objects.get_or_create(user=user, room_id=room_id)
+    ReadMarker.objects.filter(pk=marker.pk, last_read_seq__lt=target).update(last_read_seq=target)
+    return max(marker.last_read_seq, target)

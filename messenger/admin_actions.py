@@ -1,0 +1,53 @@
+"""Shared pieces of the moderation actions in the admin (users here, rooms and
+messages in chat/admin.py): the reason / room fields on the action bar, a
+confirmation page for destructive actions, and the result message."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.contrib.admin.helpers import ActionForm
+from django.template.response import TemplateResponse
+
+CONFIRM_FIELD = "cfm_confirmed"
+
+
+class ModerationActionForm(ActionForm):
+    reason = forms.CharField(required=False, max_length=500, label="Reason", help_text="Kept in the audit log.")
+
+
+class UserModerationActionForm(ModerationActionForm):
+    room = forms.CharField(required=False, max_length=80, label="Room (for kick)")
+
+
+def reason_of(request) -> str:
+    return (request.POST.get("reason") or "").strip()[:500]
+
+
+def confirmed(request) -> bool:
+    return request.POST.get(CONFIRM_FIELD) == "yes"
+
+
+def confirm_page(request, modeladmin, queryset, *, action: str, title: str, consequence: str):
+    """The page a destructive action shows first; its form posts the action again, confirmed."""
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "consequence": consequence,
+        "objects": list(queryset[:200]),
+        "count": queryset.count(),
+        "action": action,
+        "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "confirm_field": CONFIRM_FIELD,
+        "reason": reason_of(request),
+        "opts": opts,
+    }
+    return TemplateResponse(request, "admin/cfm_confirm_action.html", context)
+
+
+def report(modeladmin, request, *, done: int, skipped: int, verb: str, skipped_why: str) -> None:
+    if done:
+        modeladmin.message_user(request, f"{verb} {done}.", messages.SUCCESS)
+    if skipped:
+        modeladmin.message_user(request, f"Skipped {skipped}: {skipped_why}.", messages.WARNING)

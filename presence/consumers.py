@@ -1,0 +1,61 @@
+"""The presence socket, /api/ws/presence (contract 2.1, 2.4, docs/PRESENCE.md)."""
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from messenger import hooks
+from messenger.consumers import SocketConsumer
+
+from . import broadcast, services
+from .frames import client_frames
+from .tracker import tracker
+
+
+def _unread(user) -> list[dict]:
+    rooms = []
+    for counts in hooks.unread_counts:
+        rooms.extend(counts(user))
+    return rooms
+
+
+class PresenceConsumer(SocketConsumer):
+    kind = "presence"
+    frames = client_frames
+    _idle_timer: asyncio.Task | None = None
+
+    async def opened(self):
+        await self.channel_layer.group_add(broadcast.presence_group(self.user.pk), self.channel_name)
+        came_online = await tracker.socket_opened(user_id=self.user.pk, socket_id=self.channel_name)
+        if came_online:
+            await services.presence_signed_in(user_id=self.user.pk)
+        await self.send_frame({"type": "roster", "users": await services.roster(viewer=self.user)})
+        await self.send_frame({"type": "unread", "rooms": await database_sync_to_async(_unread)(self.user)})
+        if came_online:
+            await broadcast.announce(self.user.pk, was_online=False)
+
+    async def closed(self, code):
+        self._idle_cancel()
+        await tracker.socket_closed(user_id=self.user.pk, socket_id=self.channel_name)
+        await self.channel_layer.group_discard(broadcast.presence_group(self.user.pk), self.channel_name)
+
+    async def frame_presence(self, frame):
+        await services.presence_set(user_id=self.user.pk, status=frame.status, personal_message=frame.personalMessage)
+
+    async def frame_idle(self, frame):
+        if frame.idle:
+            if self._idle_timer is None:
+                self._idle_timer = asyncio.get_running_loop().create_task(self._away_later())
+            return
+        self._idle_cancel()
+        await services.presence_auto_back(user_id=self.user.pk)
+
+    async def _away_later(self):
+        await asyncio.sleep(settings.PRESENCE_IDLE_AWAY_S)
+        await services.presence_auto_away(user_id=self.user.pk)
+
+    def _idle_cancel(self):
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None

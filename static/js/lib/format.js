@@ -1,0 +1,51 @@
+// Presentation rules that need no DOM.
+const GROUP_GAP_MS = 2 * 60 * 1000;
+
+// A message joins the previous one's group: same sender, within two minutes.
+export function sameGroup(previous, message) {
+  return Boolean(
+    previous && previous.sender && message.sender && previous.sender.id === message.sender.id &&
+      message.ts - previous.ts < GROUP_GAP_MS,
+  );
+}
+
+export function clockTime(ts) {
+  const date = new Date(ts);
+  return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
+}
+
+export function typingText(names) {
+  if (names.length === 0) return "";
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return "Several people are typing…";
+}
+
+export function retryText(retryAfterMs) {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return `wait ${seconds} second${seconds === 1 ? "" : "s"}`;
+}
+
+export const STATUS_LABELS = {
+  online: "Online",
+  busy: "Busy",
+  away: "Away",
+  brb: "Be right back",
+  phone: "On the phone",
+  lunch: "Out to lunch",
+  offline: "Offline",
+  invisible: "Appear offline",
+};
+
+// Contacts split into the two groups of the main window, each sorted by name.
+export function groupContacts(users) {
+  const byName = (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+  const online = users.filter((u) => u.status !== "offline" && u.status !== "invisible").sort(byName);
+  const offline = users.filter((u) => u.status === "offline" || u.status === "invisible").sort(byName);
+  return { online, offline };
+}
+
+export function dmRoomId(a, b) {
+  const [first, second] = [a, b].sort();
+  return `dm_${first}____${second}`;
+}

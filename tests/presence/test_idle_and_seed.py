@@ -1,0 +1,53 @@
+"""The `idle` extension (automatic away) and the demo contacts seeder."""
+
+import io
+
+import pytest
+
+from tests.live import LiveServer
+
+
+@pytest.fixture
+def quick_away_server(daphne_server):
+    server = LiveServer("presence-idle", env={"PRESENCE_IDLE_AWAY_S": "0.3"}).start()
+    yield server
+    server.stop()
+
+
+async def test_idle_client_goes_away_and_comes_back(friends, quick_away_server):
+    alice, bob = await friends("idle")
+    alice, bob = await alice.signed_in_at(quick_away_server), await bob.signed_in_at(quick_away_server)
+    alice_socket = await alice.presence()
+    bob_socket = await bob.presence()
+    await alice_socket.next("presence", about=bob.name, status="online")
+    await bob_socket.send({"type": "idle", "idle": True})
+    await alice_socket.next("presence", about=bob.name, status="away")
+    await bob_socket.send({"type": "idle", "idle": False})
+    await alice_socket.next("presence", about=bob.name, status="online")
+
+    # A status the user chose is never changed by idleness.
+    await bob_socket.send({"type": "presence", "status": "busy"})
+    await alice_socket.next("presence", about=bob.name, status="busy")
+    await bob_socket.send({"type": "idle", "idle": True})
+    await alice_socket.none_about(bob.name, 1.0)
+    await bob_socket.send({"type": "idle", "idle": "maybe"})
+    assert (await bob_socket.next("error"))["code"] == "INVALID_MESSAGE"
+    await alice_socket.close()
+    await bob_socket.close()
+
+
+def test_seed_gives_each_demo_user_mutual_contacts(transactional_db):
+    from messenger.seed import DEMO_USERS, seed_users
+    from presence.models import Contact
+    from presence.seed import contacts_seed
+
+    seed_users(io.StringIO())
+    contacts_seed(io.StringIO())
+    contacts_seed(io.StringIO())
+    for username, *_ in DEMO_USERS:
+        listed = set(
+            Contact.objects.filter(owner__username=username, listed=True).values_list("contact__username", flat=True)
+        )
+        assert 6 <= len(listed) <= 10
+        for other in listed:
+            assert Contact.objects.filter(owner__username=other, contact__username=username, listed=True).exists()

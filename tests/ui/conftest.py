@@ -1,0 +1,124 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, kept off the network.
+
+Playwright's own browser downloads are never used: the tests launch
+/usr/bin/chromium (installed by scripts/ci-browser-deps.sh). Playwright gives
+every launch a fresh temporary --user-data-dir of its own (it refuses the flag
+in `args`), so no profile is shared between runs.
+"""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import DEMO_PASSWORD, fake_ip
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+WAIT_MS = 10_000
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is absent: run scripts/ci-browser-deps.sh to install Debian's chromium")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an event loop marked as running in this
+    # thread, which trips Django's async-safety check on the test's own ORM
+    # calls (make_user); they are plain sync calls, so the check is lifted here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Module scope: the loop Playwright leaves in the thread must be gone before
+# other test folders (async tests, sync DB setup) run.
+@pytest.fixture(scope="module")
+def browser(daphne_server):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's driver would otherwise look for its own downloaded browsers.
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, timeout=60_000
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Client:
+    """One person's browser context and page, with what went wrong in it."""
+
+    context: object
+    page: object
+    errors: list = field(default_factory=list)
+    dialogs: list = field(default_factory=list)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def open_client(browser, daphne_server):
+    opened: list[Client] = []
+
+    def open_(
+        base_url: str | None = None, *, reduced_motion: str = "no-preference", width: int = 1100, height: int = 760
+    ):
+        context = browser.new_context(
+            base_url=base_url or daphne_server.url,
+            viewport={"width": width, "height": height},
+            reduced_motion=reduced_motion,
+            extra_http_headers={"X-Forwarded-For": fake_ip()},
+        )
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        client = Client(context, page)
+        page.on("pageerror", lambda exc: client.errors.append(str(exc)))
+        page.on("dialog", lambda dialog: (client.dialogs.append(dialog.message), dialog.dismiss()))
+        opened.append(client)
+        return client
+
+    yield open_
+    for client in opened:
+        client.close()
+
+
+def sign_in(client: Client, username: str, password: str = DEMO_PASSWORD) -> None:
+    page = client.page
+    page.goto("/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#main-window").wait_for(state="visible")
+
+
+def open_conversation(client: Client, username: str):
+    """Open the DM with a contact from the contact list; returns its window."""
+    page = client.page
+    page.locator(f'.contact[data-user="{username}"]').click()
+    window = page.locator(".conv").last
+    window.wait_for(state="visible")
+    return window
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))

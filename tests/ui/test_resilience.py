@@ -1,0 +1,63 @@
+"""A server restart in the middle of a conversation, seen from two browsers."""
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import production_stack
+from tests.live import LiveServer
+from tests.ui.conftest import open_conversation, sign_in
+
+pytestmark = pytest.mark.browser
+RESUME_MS = 30_000
+
+
+@pytest.fixture
+def restartable_server(daphne_server):
+    server = LiveServer("ui-restart").start()
+    yield server
+    server.stop()
+
+
+def test_restart_mid_conversation(restartable_server, make_user, api, open_client):
+    alice, bob = make_user("alice"), make_user("bob")
+    for me, other in ((alice, bob), (bob, alice)):
+        client = api()
+        client.login(me.username)
+        assert client.post("/api/contacts", {"username": other.username}).status_code == 201
+    a, b = open_client(restartable_server.url), open_client(restartable_server.url)
+    sign_in(a, alice.username)
+    sign_in(b, bob.username)
+    a_win, b_win = open_conversation(a, bob.username), open_conversation(b, alice.username)
+    box = a_win.get_by_label("Message", exact=True)
+    box.fill("before the restart")
+    box.press("Enter")
+    expect(b_win.locator(".msg[data-seq]", has_text="before the restart")).to_have_count(1)
+
+    restartable_server.stop()
+    expect(a_win.locator(".conv__status")).to_contain_text("Reconnecting")
+    box.fill("sent while the server was down")
+    box.press("Enter")
+    expect(a_win.locator(".msg.is-pending")).to_have_count(1)
+    restartable_server.start()
+
+    if not production_stack():
+        # The embedded stack keeps sessions in the server's memory: a restart
+        # signs everyone out, and the page says so instead of going dead.
+        for client in (a, b):
+            expect(client.page.locator("#signin-window")).to_be_visible(timeout=RESUME_MS)
+            expect(client.page.locator("#signin-error")).to_contain_text("session has expired")
+        return
+
+    expect(a_win.locator(".conv__status")).to_be_hidden(timeout=RESUME_MS)
+    expect(b_win.locator(".conv__status")).to_be_hidden(timeout=RESUME_MS)
+    b_box = b_win.get_by_label("Message", exact=True)
+    b_box.fill("after the restart")
+    b_box.press("Enter")
+    for window in (a_win, b_win):
+        expect(window.locator(".msg[data-seq]", has_text="after the restart")).to_have_count(1, timeout=RESUME_MS)
+        for text in ("before the restart", "sent while the server was down"):
+            expect(window.locator(".msg[data-seq]", has_text=text)).to_have_count(1)
+        expect(window.locator(".msg.is-pending")).to_have_count(0)
+        seqs = [int(s) for s in window.locator(".msg[data-seq]").evaluate_all("items => items.map(i => i.dataset.seq)")]
+        assert seqs == sorted(set(seqs)) and len(seqs) == 3
+    assert a.errors == [] and b.errors == []
