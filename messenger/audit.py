@@ -39,7 +39,8 @@ def audit_anonymise_user(user) -> None:
     """Account deletion: the records stay (they are the operator's trail), the person goes."""
     AuditLog.objects.filter(actor_id=user.pk).update(actor_id=None, actor_label=DELETED_LABEL)
     AuditLog.objects.filter(Q(target_type="user") & Q(target_id=str(user.pk))).update(
-        target_id="", target_label=DELETED_LABEL
+        # A moderator's free-text reason may name the person too.
+        target_id="", target_label=DELETED_LABEL, reason="", details={}
     )
 
 

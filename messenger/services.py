@@ -52,7 +52,9 @@ def tokens_revoke_all(*, user, reason: str = "revoked", code: int = 4401) -> Non
     """Every token of the user stops working at once; their sockets close."""
     Profile.objects.filter(user=user).update(token_epoch=F("token_epoch") + 1)
     user.profile.refresh_from_db(fields=["token_epoch"])
-    transaction.on_commit(lambda: fanout.group_send_sync(fanout.user_group(user.pk), fanout.revoke_event(code=code, reason=reason)))
+    # The group is named now: an account deletion clears user.pk before the commit.
+    group = fanout.user_group(user.pk)
+    transaction.on_commit(lambda: fanout.group_send_sync(group, fanout.revoke_event(code=code, reason=reason)))
 
 
 def user_ban(*, user) -> None:

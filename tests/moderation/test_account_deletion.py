@@ -20,12 +20,11 @@ def rows_mentioning(text: str) -> list[str]:
     for model in apps.get_models():
         columns = [f.name for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField | models.JSONField)]
         for column in columns:
-            lookup = "icontains" if not isinstance(model._meta.get_field(column), models.JSONField) else "contains"
-            try:
-                hits = model.objects.filter(**{f"{column}__{lookup}": text}).count()
-            except Exception:
-                # JSON "contains" needs a dict on some backends: compare the text form instead.
+            if isinstance(model._meta.get_field(column), models.JSONField):
+                # JSON lookups differ by backend; compare the text form.
                 hits = sum(text.lower() in str(value).lower() for value in model.objects.values_list(column, flat=True))
+            else:
+                hits = model.objects.filter(**{f"{column}__icontains": text}).count()
             if hits:
                 found.append(f"{model._meta.label}.{column}")
     return found

@@ -1,0 +1,42 @@
+"""Fixtures of the reliability suite: dedicated server processes, so that a
+killed server or a log scan never touches the session's shared daphne."""
+
+import pytest
+
+from conftest import Api, production_stack
+from tests.chat.wsclient import new_room
+from tests.live import LiveServer
+
+
+@pytest.fixture
+def servers(daphne_server, request):
+    """Two processes on the production stack (one on the embedded stack), chat limit raised:
+    these tests are about faults, not the per-user limit."""
+    env = {"CHAT_RATE_LIMIT": "100000", **getattr(request, "param", {})}
+    count = 2 if production_stack() else 1
+    started = [LiveServer(f"rel{n}", env=env).start() for n in range(count)]
+    yield started
+    for server in started:
+        server.stop(kill=True)
+
+
+@pytest.fixture
+def users_on(make_user):
+    """n signed-in Api clients, spread over the given servers."""
+
+    def make(servers, n: int, prefix: str = "rel") -> list[Api]:
+        clients = []
+        for index in range(n):
+            user = make_user(prefix)
+            client = Api(servers[index % len(servers)].url)
+            client.login(user.username)
+            client.username = user.username
+            clients.append(client)
+        return clients
+
+    return make
+
+
+@pytest.fixture
+def room_of():
+    return new_room

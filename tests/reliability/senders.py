@@ -1,0 +1,80 @@
+"""A chat client that behaves as the contract asks a real client to: on any
+close it reconnects (to whichever server answers) with `?since=` and resends
+every clientId it holds no ack for."""
+
+import asyncio
+import json
+import random
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from conftest import fake_ip
+
+# Below the socket flood limit (60 frames in 10 s) with room for pings.
+SEND_INTERVAL_S = 0.2
+
+
+class ResilientSender:
+    def __init__(self, urls: list[str], room_id: str, token: str, client_ids: list[str]):
+        self.urls = urls
+        self.room_id = room_id
+        self.token = token
+        self.texts = {cid: f"text of {cid}" for cid in client_ids}
+        self.unacked = list(client_ids)
+        self.acks: dict[str, int] = {}
+        self.last_seq = 0
+        self.reconnects = 0
+        self.ip = fake_ip()
+
+    async def run(self, deadline_s: float = 120) -> None:
+        loop = asyncio.get_running_loop()
+        stop_at = loop.time() + deadline_s
+        attempt = 0
+        while self.unacked and loop.time() < stop_at:
+            url = self.urls[attempt % len(self.urls)]
+            attempt += 1
+            try:
+                await self._session(url)
+            except (OSError, InvalidHandshake, InvalidStatus, ConnectionClosed, TimeoutError):
+                pass
+            if self.unacked:
+                self.reconnects += 1
+                # Backoff with jitter, so that clients of a dead process do not return in lockstep.
+                await asyncio.sleep(random.uniform(0.2, 0.8))
+
+    async def _session(self, url: str) -> None:
+        ws_url = f"{url}/api/ws/room/{self.room_id}?since={self.last_seq}"
+        headers = {"Authorization": f"Bearer {self.token}", "X-Forwarded-For": self.ip}
+        async with connect(ws_url, additional_headers=headers, open_timeout=10, max_size=2**22) as ws:
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if welcome.get("type") != "welcome":
+                raise ConnectionClosed(None, None)
+            reader = asyncio.create_task(self._read(ws))
+            try:
+                while self.unacked:
+                    for cid in list(self.unacked):
+                        if reader.done():
+                            break
+                        await ws.send(json.dumps({"type": "chat", "clientId": cid, "text": self.texts[cid]}))
+                        await asyncio.sleep(SEND_INTERVAL_S)
+                    # Wait for the acks of this round before resending what is still missing.
+                    for _ in range(50):
+                        if not self.unacked or reader.done():
+                            break
+                        await asyncio.sleep(0.1)
+                    if reader.done():
+                        reader.result()
+                        return
+            finally:
+                reader.cancel()
+
+    async def _read(self, ws) -> None:
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame["type"] == "ack":
+                self.acks.setdefault(frame["clientId"], frame["seq"])
+                if frame["clientId"] in self.unacked:
+                    self.unacked.remove(frame["clientId"])
+            elif frame["type"] == "chat":
+                self.last_seq = max(self.last_seq, frame["seq"])
