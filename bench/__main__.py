@@ -51,13 +51,20 @@ def main(argv=None) -> int:
     parser.add_argument("--scenarios", default="a,b,c,d,e,f")
     parser.add_argument("--clients", type=int, default=1, help="load generator processes")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--set", action="append", default=[], metavar="SIZE=N",
+                        help="override one size of bench/sizes.py, e.g. --set large_room=300")
     args = parser.parse_args(argv)
     servers = [s.strip().upper() for s in args.servers.split(",") if s.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [s for s in servers if s not in ("B0", "B1", "CFM")] + [s for s in scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown server or scenario: {', '.join(unknown)}")
-    chosen = sizes.QUICK if args.quick else sizes.FULL
+    chosen = dict(sizes.QUICK if args.quick else sizes.FULL)
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in chosen or not value.replace(".", "", 1).isdigit():
+            parser.error(f"--set {item}: expected one of {', '.join(k for k in chosen if k != 'ramp_rates')}=NUMBER")
+        chosen[key] = float(value) if "." in value else int(value)
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -77,6 +84,24 @@ def main(argv=None) -> int:
         seed = launch.prepare_cfm(users=users, rooms=_rooms(chosen))
 
     results: dict[str, dict] = {server: {} for server in servers}
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M%S") + ("-quick" if args.quick else "")
+    out = Path(args.out)
+
+    def save() -> dict:
+        """Written after every scenario, so a long run interrupted keeps what it measured."""
+        document = {
+            "date": stamp,
+            "quick": args.quick,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+                        "server_cpus": server_cpus, "loadgen_cpus": sorted(loadgen_cpus), "clients": args.clients},
+            "sizes": chosen,
+            "results": results,
+            "ratios": report.ratios(results),
+            "targets": report.targets(results, chosen),
+        }
+        report.write_json(out / f"{stamp}.json", document)
+        return document
+
     for scenario in scenarios:
         for server in servers:
             if scenario in MULTI_PROCESS and server == "B0":
@@ -90,21 +115,10 @@ def main(argv=None) -> int:
             except Exception as exc:  # one failed scenario must not lose the others' figures
                 progress(f"{server} ({scenario}) failed: {type(exc).__name__}: {exc}")
                 results[server][name] = {"error": f"{type(exc).__name__}: {exc}"}
+            save()
 
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M%S") + ("-quick" if args.quick else "")
-    out = Path(args.out)
-    checks = report.targets(results, chosen)
-    document = {
-        "date": stamp,
-        "quick": args.quick,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
-                    "server_cpus": server_cpus, "loadgen_cpus": sorted(loadgen_cpus), "clients": args.clients},
-        "sizes": chosen,
-        "results": results,
-        "ratios": report.ratios(results),
-        "targets": checks,
-    }
-    report.write_json(out / f"{stamp}.json", document)
+    document = save()
+    checks = document["targets"]
     report.plot(out / f"{stamp}.png", results, servers)
     print(report.table(results, servers))
     for pair, figures in document["ratios"].items():

@@ -168,7 +168,7 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
         cdf_ax.legend(fontsize=8)
     values = [_get(results, s, "saturation", "max_deliveries_per_s", default=0) or 0 for s in servers]
     bars = bar_ax.bar(servers, values, color=["#888888", "#cc6644", "#3366cc"][: len(servers)])
-    for bar, server in zip(bars, servers):
+    for bar, server in zip(bars, servers, strict=True):
         bound = _get(results, server, "saturation", "loadgen_bound")
         bar_ax.annotate(f"{bar.get_height():.0f}" + ("\n(load gen. bound)" if bound else ""),
                         (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)

@@ -17,6 +17,12 @@ from .frames import ROOM_FRAMES
 from .ordering import SeqOrderer
 from .wire import room_public
 
+_WRITE_REFUSALS = {
+    errors.ROOM_LOCKED: "This room is locked by a moderator.",
+    errors.MUTED: "You are muted.",
+    errors.FORBIDDEN: "This user does not take messages from you.",
+}
+
 
 def _since(query_string: bytes) -> int | None:
     values = parse_qs(query_string.decode("latin-1")).get("since")
@@ -134,11 +140,10 @@ class RoomConsumer(SocketConsumer):
         return True
 
     async def _write_refused(self, client_id: str) -> bool:
-        code = await database_sync_to_async(selectors.write_refusal)(room_id=self.room.pk, user_id=self.user.pk)
+        code = await database_sync_to_async(selectors.write_refusal)(room_id=self.room.pk, user=self.user)
         if code is None:
             return False
-        message = "This room is locked by a moderator." if code == errors.ROOM_LOCKED else "You are muted."
-        await self._refuse(code, message, clientId=client_id)
+        await self._refuse(code, _WRITE_REFUSALS[code], clientId=client_id)
         return True
 
     # --- frames in ------------------------------------------------------------
@@ -193,7 +198,7 @@ class RoomConsumer(SocketConsumer):
         await self.send_frame({"type": "history", "messages": messages, "hasMore": has_more})
 
     async def frame_read(self, frame):
-        await database_sync_to_async(services.read_marker_advance)(user=self.user, room_id=self.room.pk, seq=frame.seq)
+        await services.read_marker_move(user=self.user, room_id=self.room.pk, seq=frame.seq)
 
     async def frame_ping(self, frame):
         await super().frame_ping(frame)

@@ -1,6 +1,9 @@
 """Reads of the chat app (sync; consumers call them through database_sync_to_async)."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
+
+from messenger import errors, hooks
 
 from . import ids
 from .models import Message, ReadMarker, Room
@@ -46,16 +49,28 @@ def message_by_client_id(*, room_id: str, sender_id: int, client_id: str) -> Mes
     return Message.objects.filter(room_id=room_id, sender_id=sender_id, client_id=client_id).first()
 
 
-def write_refusal(*, room_id: str, user_id: int) -> str | None:
-    """The error code that refuses a write now (moderation can change it any time)."""
-    from messenger import errors
+def write_refusal(*, room_id: str, user) -> str | None:
+    """The error code that refuses a write now (moderation or a block can change it any time)."""
     from messenger.models import Profile
 
     if Room.objects.filter(pk=room_id, locked=True).exists():
         return errors.ROOM_LOCKED
-    if Profile.objects.filter(user_id=user_id, muted=True).exists():
+    if Profile.objects.filter(user_id=user.pk, muted=True).exists():
         return errors.MUTED
-    return None
+    return dm_refusal(room_id=room_id, sender=user)
+
+
+def dm_refusal(*, room_id: str, sender) -> str | None:
+    """FORBIDDEN when the other participant of this DM now refuses the sender
+    (a block made while the DM socket was open); None for other rooms."""
+    participants = ids.dm_participants(room_id)
+    if participants is None:
+        return None
+    other_name = participants[1] if participants[0] == sender.username else participants[0]
+    other = get_user_model().objects.filter(username=other_name).first()
+    if other is None or hooks.dm_permitted(sender, other):
+        return None
+    return errors.FORBIDDEN
 
 
 def public_rooms():
@@ -81,9 +96,25 @@ def unread_counts(user) -> list[dict]:
         read = room.read or 0
         if room.last_seq <= read:
             continue
-        count = (
-            visible_messages(room.pk).filter(seq__gt=read).exclude(sender=user).aggregate(n=Count("pk"))["n"]
-        )
+        count = _unread_count(room_id=room.pk, user_id=user.pk, read=read)
         if count:
             result.append({"roomId": room.pk, "count": count, "lastSeq": room.last_seq})
     return result
+
+
+def _unread_count(*, room_id: str, user_id: int, read: int) -> int:
+    """Messages after the marker that others sent (your own are never unread)."""
+    return visible_messages(room_id).filter(seq__gt=read).exclude(sender_id=user_id).aggregate(n=Count("pk"))["n"]
+
+
+def unread_entry(*, user_id: int, room_id: str) -> dict:
+    """One room's entry of the `unread` frame for the user, count 0 when all is read."""
+    last_seq = room_last_seq(room_id)
+    marker = ReadMarker.objects.filter(user_id=user_id, room_id=room_id).values_list("last_read_seq", flat=True)
+    read = marker.first() or 0
+    count = _unread_count(room_id=room_id, user_id=user_id, read=read) if last_seq > read else 0
+    return {"roomId": room_id, "count": count, "lastSeq": last_seq}
+
+
+def user_id_by_username(username: str) -> int | None:
+    return get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()

@@ -14,7 +14,7 @@ from messenger.models import Profile
 from messenger.users import public_user, users_with_profiles
 
 from . import hooks as chat_hooks
-from . import ids, typing_state
+from . import ids, selectors, typing_state, unread
 from .models import Message, ReadMarker, Room
 from .wire import chat_frame
 
@@ -129,6 +129,9 @@ def _message_store(*, room_id: str, sender, text: str, client_id: str, bot: bool
             raise ChatRefused(errors.ROOM_LOCKED, "This room is locked by a moderator.")
         if not bot and Profile.objects.filter(user_id=sender.pk, muted=True).exists():
             raise ChatRefused(errors.MUTED, "You are muted and cannot send messages.")
+        # A block made while the DM socket was open stops the blocked user's writes from then on.
+        if selectors.dm_refusal(room_id=room_id, sender=sender):
+            raise ChatRefused(errors.FORBIDDEN, "This user does not take messages from you.")
         seq = room.last_seq + 1
         Room.objects.filter(pk=room_id).update(last_seq=seq)
         message = Message.objects.create(
@@ -148,7 +151,7 @@ async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: 
 
     Stored first, then announced to the room on every process, then handed to
     chat.hooks.message_stored. A repeated clientId returns the original seq.
-    Raises ChatRefused for a locked room or a muted sender.
+    Raises ChatRefused for a locked room, a muted sender or a DM partner's block.
     """
     message, created = await database_sync_to_async(_message_store)(
         room_id=room_id, sender=sender, text=text, client_id=client_id, bot=bot
@@ -158,6 +161,7 @@ async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: 
         return SendResult(seq=message.seq, created=False, frame=frame, message_id=message.pk)
     await typing_state.stop(room_id, sender, only_if_active=True)
     await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame, seq=message.seq))
+    await unread.dm_message_notify(room_id=room_id, sender=sender)
     analytics.record("message_sent", user_id=sender.pk, room_id=room_id, bot=bot)
     stored = chat_hooks.StoredMessage(
         room_id=room_id, seq=message.seq, message_id=message.pk, sender=sender, text=text, bot=bot, frame=frame
@@ -228,3 +232,9 @@ def read_marker_advance(*, user, room_id: str, seq: int) -> int:
     marker, _ = ReadMarker.objects.get_or_create(user=user, room_id=room_id)
     ReadMarker.objects.filter(pk=marker.pk, last_read_seq__lt=target).update(last_read_seq=target)
     return max(marker.last_read_seq, target)
+
+
+async def read_marker_move(*, user, room_id: str, seq: int) -> None:
+    """The `read` frame: advance the marker, then show the user's clients the room's new unread entry."""
+    await database_sync_to_async(read_marker_advance)(user=user, room_id=room_id, seq=seq)
+    await unread.reader_notify(user_id=user.pk, room_id=room_id)

@@ -46,6 +46,60 @@ def _fail_with_close_frames() -> None:
 
 _fail_with_close_frames()
 
+
+def _limit_inbound_messages_only() -> None:
+    """Autobahn applies maxMessagePayloadSize (our 16 KiB client limit) to what
+    the server sends too, so a welcome or replay bigger than 16 KiB raised
+    PayloadExceededError and the socket never got it. The limit is lifted for
+    the duration of each send; Twisted runs sends on one thread, so no
+    inbound frame is ever read while it is lifted."""
+    from daphne.ws_protocol import WebSocketProtocol
+
+    send_message = WebSocketProtocol.sendMessage
+    if getattr(send_message, "cfm_outbound_unlimited", False):
+        return
+
+    def outbound_unlimited(self, *args, **kwargs):
+        limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+        try:
+            return send_message(self, *args, **kwargs)
+        finally:
+            self.maxMessagePayloadSize = limit
+
+    outbound_unlimited.cfm_outbound_unlimited = True
+    WebSocketProtocol.sendMessage = outbound_unlimited
+
+
+_limit_inbound_messages_only()
+
+
+def _count_floods_on_arrival() -> None:
+    """The consumer handles frames one at a time, and daphne queues what
+    arrives meanwhile without bound: a flooder's 1,000 frames were all queued
+    before the consumer counted the 61st, so 4429 came late or never and the
+    queue held them all. Counting as frames arrive closes the socket at once
+    and drops the rest, so a socket never queues more than the flood limit."""
+    from daphne.ws_protocol import WebSocketProtocol
+
+    on_message = WebSocketProtocol.onMessage
+    if getattr(on_message, "cfm_flood_counted", False):
+        return
+
+    def counted(self, payload, isBinary):
+        if self.__dict__.get("cfm_flood_closed"):
+            return None
+        window = self.__dict__.get("cfm_flood")
+        if window is None:
+            window = self.cfm_flood = _Window(*settings.WS_FLOOD_FRAMES)
+        if window.exceeded(time.monotonic()):
+            self.cfm_flood_closed = True
+            self.sendClose(code=errors.CLOSE_FLOOD, reason="flood")
+            return None
+        return on_message(self, payload, isBinary)
+
+    counted.cfm_flood_counted = True
+    WebSocketProtocol.onMessage = counted
+
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 
@@ -137,6 +191,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
         registry.add(self)
         metrics.SOCKETS_OPEN.labels(self.kind).inc()
         analytics.record("ws_connect", user_id=self.user.pk, room_id=self._route_room(), kind=self.kind)
+        context.log_room.set(self._route_room())
+        log.info("socket opened", extra={"kind": self.kind, "via": self.via})
         await self.opened()
 
     def _route_room(self) -> str:
@@ -329,3 +385,4 @@ class _Registry:
 
 
 registry = _Registry()
+_count_floods_on_arrival()

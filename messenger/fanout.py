@@ -22,6 +22,11 @@ def room_group(room_id: str) -> str:
     return f"room.{room_id}"
 
 
+def presence_group(user_id: int) -> str:
+    """The user's presence sockets only (room sockets are in user_group too)."""
+    return f"presence.{user_id}"
+
+
 def frame_event(frame: dict, **extra) -> dict:
     """A channel-layer event that carries a ready-to-send frame."""
     # sentAt: wall-clock time, so a consumer on any process can observe fan-out latency (messenger.metrics).

@@ -1,8 +1,9 @@
 """Presence frames out: to the presence sockets of interested users, on every
 process, through the channel layer.
 
-Presence sockets join their own per-user group (not messenger's user group,
-which room sockets share), so these frames reach presence sockets only.
+Presence sockets join their own per-user group (messenger.fanout.presence_group,
+not the user group that room sockets share), so these frames reach presence
+sockets only.
 """
 
 import asyncio
@@ -15,13 +16,9 @@ from messenger.users import public_user, users_with_profiles
 from . import liveness, selectors
 
 
-def presence_group(user_id: int) -> str:
-    return f"presence.{user_id}"
-
-
 async def send_to(user_ids, frame: dict) -> None:
     event = fanout.frame_event(frame)
-    await asyncio.gather(*(fanout.group_send(presence_group(uid), event) for uid in user_ids))
+    await asyncio.gather(*(fanout.group_send(fanout.presence_group(uid), event) for uid in user_ids))
 
 
 async def _load(user_id: int):

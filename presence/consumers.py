@@ -5,7 +5,7 @@ import asyncio
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from messenger import hooks
+from messenger import fanout, hooks
 from messenger.consumers import SocketConsumer
 
 from . import broadcast, services
@@ -26,7 +26,7 @@ class PresenceConsumer(SocketConsumer):
     _idle_timer: asyncio.Task | None = None
 
     async def opened(self):
-        await self.channel_layer.group_add(broadcast.presence_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_add(fanout.presence_group(self.user.pk), self.channel_name)
         came_online = await tracker.socket_opened(user_id=self.user.pk, socket_id=self.channel_name)
         if came_online:
             await services.presence_signed_in(user_id=self.user.pk)
@@ -38,7 +38,7 @@ class PresenceConsumer(SocketConsumer):
     async def closed(self, code):
         self._idle_cancel()
         await tracker.socket_closed(user_id=self.user.pk, socket_id=self.channel_name)
-        await self.channel_layer.group_discard(broadcast.presence_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_discard(fanout.presence_group(self.user.pk), self.channel_name)
 
     async def frame_presence(self, frame):
         await services.presence_set(user_id=self.user.pk, status=frame.status, personal_message=frame.personalMessage)

@@ -21,7 +21,7 @@ def account_deleted(user) -> None:
     """Contacts see the user sign out for good; their lists and presence state go."""
     watchers = selectors.interested_in(user.pk)
     event = fanout.frame_event({"type": "presence", "user": public_user(user, online=False)})
-    transaction.on_commit(lambda: [fanout.group_send_sync(broadcast.presence_group(uid), event) for uid in watchers])
+    transaction.on_commit(lambda: [fanout.group_send_sync(fanout.presence_group(uid), event) for uid in watchers])
     Contact.objects.filter(Q(owner=user) | Q(contact=user)).delete()
     liveness.forget_sync(user.pk)
     cache.delete(services.auto_away_key(user.pk))

@@ -113,7 +113,7 @@ def _wait_ready(proc: subprocess.Popen, port: int, health_url: str | None, timeo
 
 def start(kind: str, *, cpus: str, processes: int = 1) -> Server:
     procs, ports = [], []
-    for n in range(processes):
+    for _ in range(processes):
         port = free_port()
         if kind == "B0":
             argv, env, health = [sys.executable, "-m", "bench.servers.b0", "--port", str(port)], dict(os.environ), None

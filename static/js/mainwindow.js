@@ -99,7 +99,7 @@ export class MainWindow {
     } else if (frame.type === "presence" && frame.user) {
       this.onPresence(frame.user);
     } else if (frame.type === "unread") {
-      (frame.rooms || []).forEach((room) => this.setUnread(room.roomId, room.count));
+      (frame.rooms || []).forEach((room) => this.onUnread(room));
     } else if (frame.type === "contactAdded" && frame.user) {
       if (!this.contacts.has(frame.user.id)) this.pending.set(frame.user.id, frame.user);
       this.renderPending();
@@ -237,19 +237,36 @@ export class MainWindow {
     }
   }
 
+  // The server sends `unread` at sign-in and live, on each new DM and each read (docs/PRESENCE.md).
+  onUnread({ roomId, count }) {
+    this.setUnread(roomId, count);
+    const other = this.dmPartner(roomId);
+    // Someone outside the contact list has no row to badge: a toast tells of their DM instead.
+    if (count && other && !this.badgeFor(roomId) && !this.app.conversations.has(roomId)) {
+      this.toast(`${other} sent you an instant message.`, null, () => this.app.openDm({ id: other, name: other }));
+    }
+  }
+
   setUnread(roomId, count) {
     this.unread.set(roomId, count);
     this.paintUnread(roomId, count);
   }
 
-  paintUnread(roomId, count) {
+  dmPartner(roomId) {
     const dmPrefix = "dm_";
+    if (!roomId.startsWith(dmPrefix)) return null;
+    return roomId.slice(dmPrefix.length).split("____").find((id) => id !== this.me.id) || null;
+  }
+
+  badgeFor(roomId) {
     let button = this.el.querySelector(`[data-room="${CSS.escape(roomId)}"]`);
-    if (!button && roomId.startsWith(dmPrefix)) {
-      const other = roomId.slice(dmPrefix.length).split("____").find((id) => id !== this.me.id);
-      button = other ? this.el.querySelector(`.contact[data-user="${CSS.escape(other)}"]`) : null;
-    }
-    const badge = button && button.querySelector(".badge");
+    const other = this.dmPartner(roomId);
+    if (!button && other) button = this.el.querySelector(`.contact[data-user="${CSS.escape(other)}"]`);
+    return button && button.querySelector(".badge");
+  }
+
+  paintUnread(roomId, count) {
+    const badge = this.badgeFor(roomId);
     if (!badge) return;
     badge.textContent = count ? String(count) : "";
     badge.hidden = !count;
@@ -261,12 +278,19 @@ export class MainWindow {
     line.hidden = !text;
   }
 
-  toast(text, user) {
+  toast(text, user, onOpen) {
     const toast = h("div", { className: "toast", role: "status" },
       h("div", { className: "toast__bar", text: "CF Messenger" }),
       h("div", { className: "toast__body" },
         user ? h("img", { className: "buddy-icon", src: user.avatar || "/static/img/buddy.svg", alt: "" }) : null,
         h("span", { text })));
+    if (onOpen) {
+      toast.classList.add("toast--action");
+      toast.addEventListener("click", () => {
+        toast.remove();
+        onOpen();
+      });
+    }
     $("#toasts").append(toast);
     setTimeout(() => toast.remove(), TOAST_MS);
   }

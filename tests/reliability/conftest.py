@@ -1,6 +1,8 @@
 """Fixtures of the reliability suite: dedicated server processes, so that a
 killed server or a log scan never touches the session's shared daphne."""
 
+from pathlib import Path
+
 import pytest
 
 from conftest import Api, production_stack
@@ -31,6 +33,7 @@ def users_on(make_user):
             client = Api(servers[index % len(servers)].url)
             client.login(user.username)
             client.username = user.username
+            client.login_again = lambda client=client, name=user.username: client.login(name)
             clients.append(client)
         return clients
 
@@ -40,3 +43,19 @@ def users_on(make_user):
 @pytest.fixture
 def room_of():
     return new_room
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow suite runs when asked for (`make reliability`, `-m reliability`, or its folder by
+    path); a plain `make test` skips it and runs tests/reliability_fast instead."""
+    here = Path(__file__).resolve().parent
+    asked = "reliability" in (config.option.markexpr or "") or any(
+        here == Path(arg.split("::")[0]).resolve() or here in Path(arg.split("::")[0]).resolve().parents
+        for arg in config.args
+    )
+    if asked:
+        return
+    skip = pytest.mark.skip(reason="slow reliability suite: run `make reliability`")
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(skip)

@@ -16,8 +16,10 @@ SEND_INTERVAL_S = 0.2
 
 
 class ResilientSender:
-    def __init__(self, urls: list[str], room_id: str, token: str, client_ids: list[str]):
+    def __init__(self, urls: list[str], room_id: str, token: str, client_ids: list[str], relogin=None):
         self.urls = urls
+        # Called (in a thread) for a fresh token after a 4401: the embedded stack keeps tokens in process memory.
+        self.relogin = relogin
         self.room_id = room_id
         self.token = token
         self.texts = {cid: f"text of {cid}" for cid in client_ids}
@@ -36,7 +38,13 @@ class ResilientSender:
             attempt += 1
             try:
                 await self._session(url)
-            except (OSError, InvalidHandshake, InvalidStatus, ConnectionClosed, TimeoutError):
+            except ConnectionClosed as closed:
+                if closed.rcvd and closed.rcvd.code == 4401 and self.relogin:
+                    try:
+                        self.token = await asyncio.to_thread(self.relogin)
+                    except Exception:  # noqa: BLE001 - the server is still coming back; the next round retries
+                        pass
+            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError):
                 pass
             if self.unacked:
                 self.reconnects += 1
@@ -49,7 +57,7 @@ class ResilientSender:
         async with connect(ws_url, additional_headers=headers, open_timeout=10, max_size=2**22) as ws:
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
             if welcome.get("type") != "welcome":
-                raise ConnectionClosed(None, None)
+                return
             reader = asyncio.create_task(self._read(ws))
             try:
                 while self.unacked:

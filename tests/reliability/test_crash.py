@@ -21,6 +21,7 @@ def _stored(room_id: str) -> list[tuple[int, int, str]]:
     return list(Message.objects.filter(room_id=room_id).values_list("seq", "sender_id", "client_id"))
 
 
+@pytest.mark.timeout(400)
 def test_kill_9_mid_burst_loses_and_doubles_nothing(servers, users_on, room_of):
     clients = users_on(servers, CLIENTS, "burst")
     room_id = room_of(clients[0])
@@ -28,7 +29,7 @@ def test_kill_9_mid_burst_loses_and_doubles_nothing(servers, users_on, room_of):
     senders = [
         # Each client starts on "its" process and falls over to the next one.
         ResilientSender(urls[i % len(urls):] + urls[: i % len(urls)], room_id, c.token,
-                        [f"{c.username}-{n}" for n in range(PER_CLIENT)])
+                        [f"{c.username}-{n}" for n in range(PER_CLIENT)], relogin=c.login_again)
         for i, c in enumerate(clients)
     ]
     victim = servers[0]
