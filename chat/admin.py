@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 
-from messenger import admin_actions, moderation
+from messenger import admin_actions
 from messenger.crypto import decrypt_text
 
+from . import moderation
 from .models import Message, ReadMarker, Room
 
 
@@ -12,10 +14,11 @@ class RoomAdmin(admin.ModelAdmin):
     list_filter = ("kind", "locked")
     search_fields = ("id", "name", "topic")
     readonly_fields = ("last_seq", "created_at")
-    # Locking goes through actions (messenger.moderation): they write the audit log.
+    # Locking goes through actions (chat.moderation): they write the audit log.
     exclude = ("locked",)
-    actions = ("lock", "unlock", "clear_history")
-    action_form = admin_actions.ModerationActionForm
+    actions = ("lock", "unlock", "kick", "clear_history")
+    # A reason (audit log) and a username (kick) typed next to the action menu.
+    action_form = admin_actions.RoomModerationActionForm
 
     def _flag(self, request, queryset, service, *, verb: str, skipped_why: str):
         reason = admin_actions.reason_of(request)
@@ -29,6 +32,19 @@ class RoomAdmin(admin.ModelAdmin):
     @admin.action(description="Unlock")
     def unlock(self, request, queryset):
         self._flag(request, queryset, moderation.room_unlock, verb="Unlocked", skipped_why="not locked")
+
+    @admin.action(description="Kick the user typed below (closes their sockets in these rooms)")
+    def kick(self, request, queryset):
+        username = (request.POST.get("username") or "").strip().lstrip("@").lower()
+        user = get_user_model().objects.filter(username=username).first() if username else None
+        if user is None:
+            self.message_user(request, "Kick: type the username of an existing user in the User field.", messages.ERROR)
+            return
+        reason = admin_actions.reason_of(request)
+        for room in queryset:
+            moderation.user_kick(moderator=request.user, room=room, user=user, reason=reason)
+        rooms = ", ".join(room.pk for room in queryset)
+        self.message_user(request, f"Kicked {user.username} from {rooms}.", messages.SUCCESS)
 
     @admin.action(description="Clear history (delete every message)")
     def clear_history(self, request, queryset):

@@ -4,17 +4,15 @@ origins, size, flood and idle rules."""
 
 from urllib.parse import parse_qs
 
-import orjson
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from messenger import errors, fanout, ratelimit
+from messenger import errors, ratelimit
 from messenger.consumers import SocketConsumer, error_frame
 from messenger.users import public_user, users_with_profiles
 
-from . import membership, selectors, services
+from . import membership, room_hub, selectors, services
 from .frames import ROOM_FRAMES
-from .ordering import SeqOrderer
 from .wire import room_public
 
 _WRITE_REFUSALS = {
@@ -54,7 +52,6 @@ class RoomConsumer(SocketConsumer):
     frames = ROOM_FRAMES
 
     room = None
-    orderer: SeqOrderer | None = None
     _in_room = False
 
     async def opened(self):
@@ -64,9 +61,8 @@ class RoomConsumer(SocketConsumer):
         except services.RoomRefused as refused:
             await self.close_with(refused.close_code, refused.message)
             return
-        group = fanout.room_group(self.room.pk)
         # Subscribe before reading history: nothing committed after the read is missed.
-        await self.channel_layer.group_add(group, self.channel_name)
+        await room_hub.attach(self.room.pk, self)
         self._in_room = True
         first_socket = await membership.join(self.room.pk, self.user.pk, self.channel_name)
         history, has_more, last_seq = await database_sync_to_async(_welcome_history)(
@@ -74,7 +70,6 @@ class RoomConsumer(SocketConsumer):
         )
         member_ids = await membership.user_ids(self.room.pk)
         members = await database_sync_to_async(_members_of)(member_ids | {self.user.pk})
-        self.orderer = SeqOrderer(next_seq=last_seq + 1, send=self._send_text, fetch=self._fetch_range)
         await self.send_frame(
             {
                 "type": "welcome",
@@ -86,45 +81,27 @@ class RoomConsumer(SocketConsumer):
                 "hasMore": has_more,
             }
         )
+        await room_hub.ready(self.room.pk, self, last_seq)
         if first_socket:
             await services.room_member_announce(
                 room_id=self.room.pk, user=self.user, joined=True, skip_channel=self.channel_name
             )
 
     async def closed(self, code):
-        if self.orderer is not None:
-            self.orderer.close()
         if not self._in_room:
             return
         room_id = self.room.pk
         await services.typing_end(room_id=room_id, user=self.user)
-        await self.channel_layer.group_discard(fanout.room_group(room_id), self.channel_name)
+        await room_hub.detach(room_id, self)
         if await membership.leave(room_id, self.user.pk, self.channel_name):
             await services.room_member_announce(room_id=room_id, user=self.user, joined=False)
 
     # --- frames out -----------------------------------------------------------
 
-    async def frame_out(self, event):
-        if self._closing or event.get("skip") == self.channel_name:
-            return
-        seq = event.get("seq")
-        if seq is None:
-            await self.send(text_data=event["text"])
-        elif self.orderer is not None:
-            await self.orderer.offer(seq, event["text"])
-
     async def room_kick(self, event):
-        """A moderator kicked this user from a room (messenger.moderation.user_kick)."""
+        """A moderator kicked this user from a room (chat.moderation.user_kick)."""
         if self.room is not None and event.get("room") == self.room.pk:
             await self.close_with(event.get("code", errors.CLOSE_KICKED), "kicked")
-
-    async def _send_text(self, text: str):
-        if not self._closing:
-            await self.send(text_data=text)
-
-    async def _fetch_range(self, first: int, last: int) -> list[str]:
-        frames = await database_sync_to_async(selectors.messages_between)(room_id=self.room.pk, first=first, last=last)
-        return [orjson.dumps(frame).decode() for frame in frames]
 
     async def _refuse(self, code: str, message: str, **extra):
         """A frame that was valid but is not taken now: an error frame, not counted as invalid."""

@@ -1,7 +1,8 @@
-"""Per-socket delivery of chat frames in seq order, with no gaps or repeats.
+"""Delivery of a room's chat frames in seq order, with no gaps or repeats,
+once per process (chat.room_hub hands each frame to the local sockets).
 
 Two processes may publish seq 5 and 6 in either order, and a process that
-dies between commit and publish never publishes at all. So each socket
+dies between commit and publish never publishes at all. So the process
 holds early frames back, and when a missing seq has not arrived within
 GAP_WAIT_S it reads the gap from the database (commits happen in seq order,
 so everything below a seq that arrived is already stored; deleted messages
@@ -19,12 +20,12 @@ class SeqOrderer:
         self,
         *,
         next_seq: int,
-        send: Callable[[str], Awaitable[None]],
-        fetch: Callable[[int, int], Awaitable[list[str]]],
+        send: Callable[[int, str], Awaitable[None]],
+        fetch: Callable[[int, int], Awaitable[list[tuple[int, str]]]],
     ):
         self.next_seq = next_seq
         self._send = send
-        # fetch(first, last) -> serialised frames of the stored messages in that range, oldest first.
+        # fetch(first, last) -> (seq, serialised frame) of the stored messages in that range, oldest first.
         self._fetch = fetch
         self._held: dict[int, str] = {}
         self._lock = asyncio.Lock()
@@ -38,10 +39,6 @@ class SeqOrderer:
             await self._flush()
             self._arm_gap_timer()
 
-    def delivered_up_to(self, seq: int) -> None:
-        """Frames up to seq reached the client another way (history)."""
-        self.next_seq = max(self.next_seq, seq + 1)
-
     def close(self) -> None:
         if self._gap_timer is not None:
             self._gap_timer.cancel()
@@ -50,8 +47,9 @@ class SeqOrderer:
         for seq in [s for s in self._held if s < self.next_seq]:
             del self._held[seq]
         while self.next_seq in self._held:
-            await self._send(self._held.pop(self.next_seq))
-            self.next_seq += 1
+            seq = self.next_seq
+            await self._send(seq, self._held.pop(seq))
+            self.next_seq = seq + 1
 
     def _arm_gap_timer(self) -> None:
         if self._held and (self._gap_timer is None or self._gap_timer.done()):
@@ -64,8 +62,8 @@ class SeqOrderer:
                 return
             first_held = min(self._held)
             if first_held > self.next_seq:
-                for text in await self._fetch(self.next_seq, first_held - 1):
-                    await self._send(text)
+                for seq, text in await self._fetch(self.next_seq, first_held - 1):
+                    await self._send(seq, text)
                 self.next_seq = first_held
             await self._flush()
         self._arm_gap_timer()

@@ -2,7 +2,7 @@
 
 from messenger import hooks
 
-from . import selectors, services
+from . import selectors, userdata
 from .models import Room
 from .winks import catalog_public
 from .wire import room_public
@@ -42,4 +42,6 @@ def register() -> None:
     hooks.register_collection("winks")(winks_collection)
     hooks.seeders.append(seed_rooms)
     hooks.unread_counts.append(selectors.unread_counts)
-    hooks.account_deleted.append(services.messages_purge_for_user)
+    hooks.account_deleted.append(userdata.messages_purge_for_user)
+    hooks.register_exporter("readMarkers")(userdata.read_markers_export)
+    hooks.register_exporter("messages")(userdata.messages_export)

@@ -187,11 +187,6 @@ def message_delete(*, message: Message) -> None:
         )
 
 
-def messages_purge_for_user(user) -> None:
-    """Account deletion: blank the user's texts. Rows stay so seqs stay contiguous."""
-    Message.objects.filter(sender=user).update(text="", deleted=True)
-
-
 # --- ephemeral frames --------------------------------------------------------
 
 

@@ -88,9 +88,10 @@ class MessengerUserAdmin(UserAdmin):
     list_filter = (BannedFilter, MutedFilter, BotFilter, "profile__status", "is_staff", "is_active")
     search_fields = ("username", "email", "profile__display_name", "profile__personal_message")
     list_select_related = ("profile",)
-    actions = ("ban", "unban", "mute", "unmute", "kick", "sign_out_everywhere")
-    # A reason (audit log) and a room (kick) typed next to the action menu.
-    action_form = admin_actions.UserModerationActionForm
+    # Kicking is done from the room (chat/admin.py): a kick needs one.
+    actions = ("ban", "unban", "mute", "unmute", "sign_out_everywhere")
+    # A reason (audit log) typed next to the action menu.
+    action_form = admin_actions.ModerationActionForm
 
     @admin.display(description="display name", ordering="profile__display_name")
     def display_name(self, user):
@@ -138,18 +139,6 @@ class MessengerUserAdmin(UserAdmin):
     @admin.action(description="Unmute")
     def unmute(self, request, queryset):
         self._moderate(request, queryset, moderation.user_unmute, verb="Unmuted", skipped_why="not muted")
-
-    @admin.action(description="Kick from the room typed below (closes their sockets there)")
-    def kick(self, request, queryset):
-        room_id = (request.POST.get("room") or "").strip()
-        reason = admin_actions.reason_of(request)
-        try:
-            for user in queryset:
-                moderation.user_kick(moderator=request.user, user=user, room_id=room_id, reason=reason)
-        except moderation.NoSuchRoom:
-            self.message_user(request, "Kick: type the id of an existing room in the Room field.", messages.ERROR)
-            return
-        self.message_user(request, f"Kicked {queryset.count()} user(s) from {room_id}.", messages.SUCCESS)
 
     def delete_model(self, request, obj):
         """Deleting an account here purges it like DELETE /api/auth/me (hooks, audit)."""

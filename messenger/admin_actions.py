@@ -1,6 +1,7 @@
 """Shared pieces of the moderation actions in the admin (users here, rooms and
-messages in chat/admin.py): the reason / room fields on the action bar, a
-confirmation page for destructive actions, and the result message."""
+messages in chat/admin.py, bot quotas in bots/admin.py): the reason / user
+fields on the action bar, a confirmation page for destructive actions, and
+the result message."""
 
 from django import forms
 from django.contrib import messages
@@ -15,8 +16,8 @@ class ModerationActionForm(ActionForm):
     reason = forms.CharField(required=False, max_length=500, label="Reason", help_text="Kept in the audit log.")
 
 
-class UserModerationActionForm(ModerationActionForm):
-    room = forms.CharField(required=False, max_length=80, label="Room (for kick)")
+class RoomModerationActionForm(ModerationActionForm):
+    username = forms.CharField(required=False, max_length=32, label="User (for kick)")
 
 
 def reason_of(request) -> str:

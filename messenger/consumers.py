@@ -73,33 +73,6 @@ def _limit_inbound_messages_only() -> None:
 _limit_inbound_messages_only()
 
 
-def _count_floods_on_arrival() -> None:
-    """The consumer handles frames one at a time, and daphne queues what
-    arrives meanwhile without bound: a flooder's 1,000 frames were all queued
-    before the consumer counted the 61st, so 4429 came late or never and the
-    queue held them all. Counting as frames arrive closes the socket at once
-    and drops the rest, so a socket never queues more than the flood limit."""
-    from daphne.ws_protocol import WebSocketProtocol
-
-    on_message = WebSocketProtocol.onMessage
-    if getattr(on_message, "cfm_flood_counted", False):
-        return
-
-    def counted(self, payload, isBinary):
-        if self.__dict__.get("cfm_flood_closed"):
-            return None
-        window = self.__dict__.get("cfm_flood")
-        if window is None:
-            window = self.cfm_flood = _Window(*settings.WS_FLOOD_FRAMES)
-        if window.exceeded(time.monotonic()):
-            self.cfm_flood_closed = True
-            self.sendClose(code=errors.CLOSE_FLOOD, reason="flood")
-            return None
-        return on_message(self, payload, isBinary)
-
-    counted.cfm_flood_counted = True
-    WebSocketProtocol.onMessage = counted
-
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 
@@ -385,4 +358,3 @@ class _Registry:
 
 
 registry = _Registry()
-_count_floods_on_arrival()

@@ -17,6 +17,9 @@ lists in their AppConfig.ready().
 * profile_changed: async fn(user_id) -> None. Call after changing a user's
   status / personal message / display name outside the presence socket (bots
   falling asleep, admin edits); presence registers the broadcaster.
+* user_exporters: `manage.py export_user` sections, name -> fn(user) -> data
+  (JSON-serialisable, sync), or None when the app holds nothing about this
+  user (the section is left out). Register with @register_exporter("name").
 """
 
 from collections.abc import Awaitable, Callable
@@ -27,11 +30,20 @@ seeders: list[Callable] = []
 dm_allowed: list[Callable[..., bool]] = []
 unread_counts: list[Callable[..., list[dict]]] = []
 profile_changed: list[Callable[[int], Awaitable[None]]] = []
+user_exporters: dict[str, Callable] = {}
 
 
 def register_collection(name: str):
     def decorate(fn):
         collections[name] = fn
+        return fn
+
+    return decorate
+
+
+def register_exporter(name: str):
+    def decorate(fn):
+        user_exporters[name] = fn
         return fn
 
     return decorate

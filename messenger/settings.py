@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = Path(os.environ.get("CFM_LOCAL_DIR", BASE_DIR / ".local"))
@@ -149,6 +150,12 @@ MESSAGE_ENCRYPTION_KEYS = env_list("MESSAGE_ENCRYPTION_KEY") + env_list("MESSAGE
 # `manage.py purge_expired`: messages and analytics events older than this go.
 MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 90)
 ANALYTICS_RETENTION_DAYS = env_int("ANALYTICS_RETENTION_DAYS", 400)
+# Account deletion and the user's messages: "blank" empties their text and
+# hides them (rows stay, so every room's seqs stay contiguous); "delete"
+# removes the rows (seqs then have gaps where they were).
+ACCOUNT_DELETION_MESSAGES = os.environ.get("ACCOUNT_DELETION_MESSAGES", "blank")
+if ACCOUNT_DELETION_MESSAGES not in ("blank", "delete"):
+    raise ImproperlyConfigured('ACCOUNT_DELETION_MESSAGES must be "blank" or "delete".')
 
 INSTALLED_APPS = [
     "daphne",

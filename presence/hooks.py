@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from messenger import fanout, hooks
+from messenger.export import epoch_ms
 from messenger.users import public_user
 
 from . import broadcast, liveness, selectors, services
@@ -27,8 +28,21 @@ def account_deleted(user) -> None:
     cache.delete(services.auto_away_key(user.pk))
 
 
+def contacts_export(user) -> list[dict]:
+    """export_user: the user's own list (contacts and blocks)."""
+    rows = Contact.objects.filter(owner=user).select_related("contact").order_by("contact__username")
+    return [{"username": c.contact.username, "listed": c.listed, "blocked": c.blocked, "since": epoch_ms(c.created_at)} for c in rows]
+
+
+def listed_by_export(user) -> list[str]:
+    """export_user: who has the user on their list."""
+    return sorted(Contact.objects.filter(contact=user, listed=True).values_list("owner__username", flat=True))
+
+
 def register() -> None:
     hooks.dm_allowed.append(dm_allowed)
     hooks.profile_changed.append(broadcast.profile_changed)
     hooks.account_deleted.append(account_deleted)
+    hooks.register_exporter("contacts")(contacts_export)
+    hooks.register_exporter("listedBy")(listed_by_export)
     hooks.seeders.append(contacts_seed)

@@ -89,7 +89,7 @@ def test_deletion_purges_every_table_and_redis(daphne_server, api, signed_in, ad
         assert time.monotonic() < deadline, "ws_disconnect never recorded"
         time.sleep(0.1)
 
-    assert rows_referencing(user.pk) == []
+    assert rows_referencing(user.pk) == [], list(AnalyticsEvent.objects.filter(user_id=user.pk).values("name", "room_id", "ts"))
     assert rows_mentioning(user.username) == []
     assert rows_mentioning("my secret words") == []
     deletion = AuditLog.objects.filter(action="account_delete").latest("id")

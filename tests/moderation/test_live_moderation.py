@@ -46,8 +46,8 @@ def test_kick_closes_4000_in_that_room_only(daphne_server, admin_session, signed
     async def scenario():
         kicked, _ = await joined(daphne_server.ws_url, kick_room, client.token)
         staying, _ = await joined(daphne_server.ws_url, other_room, client.token)
-        response = admin_session.action(USERS, "kick", [user.pk], room=kick_room, reason="cool off")
-        assert admin_messages(response) == [f"Kicked 1 user(s) from {kick_room}."]
+        response = admin_session.action(ROOMS, "kick", [kick_room], username=user.username, reason="cool off")
+        assert admin_messages(response) == [f"Kicked {user.username} from {kick_room}."]
         code = await kicked.close_code()
         await staying.send({"type": "ping", "nonce": "still-here"})
         pong = await staying.expect("pong")
@@ -57,8 +57,8 @@ def test_kick_closes_4000_in_that_room_only(daphne_server, admin_session, signed
     assert run(scenario()) == (4000, "still-here")
     record = AuditLog.objects.get(action="user_kick", target_id=str(user.pk))
     assert record.details == {"room": kick_room} and record.reason == "cool off"
-    response = admin_session.action(USERS, "kick", [user.pk], room="no-such-room-x")
-    assert admin_messages(response) == ["Kick: type the id of an existing room in the Room field."]
+    response = admin_session.action(ROOMS, "kick", [kick_room], username="no-such-user-x")
+    assert admin_messages(response) == ["Kick: type the username of an existing user in the User field."]
 
 
 def test_mute_refuses_chats_with_MUTED_until_unmuted(daphne_server, admin_session, signed_in):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import Api, DEMO_PASSWORD
+from conftest import DEMO_PASSWORD, Api
 from messenger import tokens
 from tests.live import LiveServer
 from tests.reliability import access

@@ -59,6 +59,7 @@ def check_oversize(server, client, room_id, *, rounds: int, label: str) -> None:
     assert ack["seq"] >= 1
 
 
+@pytest.mark.timeout(600)
 def test_hostile_frames(lone_server, users_on, room_of):
     (client,) = users_on([lone_server], 1, "hostile")
     check_hostile(lone_server, client, room_of(client), curated=1000, generated=10_000, utf8=20, label="hostile")

@@ -1,0 +1,132 @@
+"""The room sockets of this process, fanned out to once per room.
+
+A room with local sockets has one subscription to its group
+(messenger.hub), one seq orderer (chat.ordering) and the sockets. Each
+frame is decoded once per process and its text written to each socket.
+
+No gap, no repeat, across a socket's welcome: a socket attaches (the room
+is subscribed by then) before it reads its welcome history, so every seq
+after its welcome's lastSeq is either committed later (and published
+after the subscription) or handed over while the socket waits for its
+welcome; frames meant for it are kept until `ready(last_seq)` and those
+its history already holds are dropped. The room's orderer starts at the
+room's last seq read right after subscribing, for the same reason.
+"""
+
+import asyncio
+import logging
+
+import orjson
+from channels.db import database_sync_to_async
+
+from messenger import fanout, hub
+
+from . import selectors
+from .ordering import SeqOrderer
+
+log = logging.getLogger("chat.room_hub")
+
+
+class _Member:
+    __slots__ = ("consumer", "channel", "delivered_seq", "waiting")
+
+    def __init__(self, consumer):
+        self.consumer = consumer
+        self.channel = consumer.channel_name
+        self.delivered_seq = 0
+        # (seq or None, text) handed over before the socket's welcome went out.
+        self.waiting: list[tuple[int | None, str]] | None = []
+
+    async def offer(self, seq: int | None, text: str) -> None:
+        if self.waiting is not None:
+            self.waiting.append((seq, text))
+        else:
+            await self.send(seq, text)
+
+    async def send(self, seq: int | None, text: str) -> None:
+        if seq is not None:
+            if seq <= self.delivered_seq:
+                return
+            self.delivered_seq = seq
+        if self.consumer._closing:
+            return
+        try:
+            await hub.write_text(self.consumer, text)
+        except Exception:
+            log.exception("could not write to a room socket")
+
+
+class LocalRoom:
+    def __init__(self, room_id: str):
+        self.room_id = room_id
+        self.members: dict[str, _Member] = {}
+        self.orderer: SeqOrderer | None = None
+        self._subscription = hub.GroupSubscription(fanout.room_group(room_id), self._on_event)
+        self.opening = asyncio.get_running_loop().create_task(self._open())
+
+    async def _open(self) -> None:
+        await self._subscription.open()
+        last_seq = await database_sync_to_async(selectors.room_last_seq)(self.room_id)
+        self.orderer = SeqOrderer(next_seq=last_seq + 1, send=self._deliver, fetch=self._fetch)
+
+    async def close(self) -> None:
+        self.opening.cancel()
+        if self.orderer is not None:
+            self.orderer.close()
+        await self._subscription.close()
+
+    async def _on_event(self, event: dict) -> None:
+        if event.get("type") != "frame.out":
+            return
+        await self.opening
+        seq = event.get("seq")
+        if seq is None:
+            await self._deliver(None, event["text"], skip=event.get("skip"))
+        else:
+            await self.orderer.offer(seq, event["text"])
+
+    async def _deliver(self, seq: int | None, text: str, *, skip: str | None = None) -> None:
+        for member in list(self.members.values()):
+            if member.channel != skip:
+                await member.offer(seq, text)
+
+    async def _fetch(self, first: int, last: int) -> list[tuple[int, str]]:
+        frames = await database_sync_to_async(selectors.messages_between)(room_id=self.room_id, first=first, last=last)
+        return [(frame["seq"], orjson.dumps(frame).decode()) for frame in frames]
+
+
+_rooms: dict[str, LocalRoom] = {}
+
+
+async def attach(room_id: str, consumer) -> None:
+    """Subscribe the socket to the room's frames; they are kept until `ready`."""
+    room = _rooms.get(room_id)
+    if room is None:
+        room = _rooms[room_id] = LocalRoom(room_id)
+    member = _Member(consumer)
+    room.members[member.channel] = member
+    try:
+        await asyncio.shield(room.opening)
+    except Exception:
+        await detach(room_id, consumer)
+        raise
+
+
+async def ready(room_id: str, consumer, last_seq: int) -> None:
+    """The socket's welcome (history up to last_seq) went out: deliver what came after it."""
+    member = _rooms[room_id].members[consumer.channel_name]
+    member.delivered_seq = last_seq
+    # Frames handed over while these are written join the end of the list, in order.
+    while member.waiting:
+        await member.send(*member.waiting.pop(0))
+    member.waiting = None
+
+
+async def detach(room_id: str, consumer) -> None:
+    room = _rooms.get(room_id)
+    if room is None or room.members.pop(consumer.channel_name, None) is None:
+        return
+    if not room.members:
+        # Gone from the map first: a socket that arrives meanwhile opens a fresh subscription.
+        del _rooms[room_id]
+        await room.close()
