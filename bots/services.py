@@ -12,8 +12,9 @@ from django.db import transaction
 from messenger import hooks as messenger_hooks
 from messenger import services as account_services
 from messenger.models import Profile
+from messenger.moderation import moderation_record
 
-from . import analytics, inference, repertoire, style
+from . import analytics, inference, quota, repertoire, style
 from .models import Invocation, Persona
 
 log = logging.getLogger("bots")
@@ -99,6 +100,20 @@ def bots_wake_sync() -> int:
     changed = _flip_asleep(asleep=False)
     async_to_sync(_announce)(changed)
     return len(changed)
+
+
+def bot_quota_reset(*, actor, handle: str | None = None, reason: str = "") -> tuple[int, int]:
+    """Give today's interactions back to the pool (all, or one bot's share),
+    write the audit record, and wake the bots if the pool is no longer spent.
+    `actor` is the moderator, or None for the command line. Returns
+    (interactions given back, bots woken)."""
+    given_back = quota.reset(handle)
+    moderation_record(
+        moderator=actor, action="bot_quota_reset", target_type="bot", target_id=handle or "all",
+        target_label=f"@{handle}" if handle else "all bots", reason=reason, givenBack=given_back,
+    )
+    woken = bots_wake_sync() if not quota.spent() else 0
+    return given_back, woken
 
 
 def invocation_record(

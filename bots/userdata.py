@@ -19,8 +19,13 @@ def bot_export(user) -> dict | None:
             for row in DailyBotUsage.objects.filter(persona=persona).order_by("day")
         ],
         "invocations": [
-            {"ts": epoch_ms(i.created_at), "outcome": i.outcome, "latencyMs": i.latency_ms,
-             "promptTokens": i.prompt_tokens, "completionTokens": i.completion_tokens}
+            {
+                "ts": epoch_ms(i.created_at),
+                "outcome": i.outcome,
+                "latencyMs": i.latency_ms,
+                "promptTokens": i.prompt_tokens,
+                "completionTokens": i.completion_tokens,
+            }
             for i in Invocation.objects.filter(persona=persona).order_by("created_at").iterator()
         ],
     }

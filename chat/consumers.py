@@ -7,9 +7,9 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from messenger import errors, ratelimit
+from messenger import errors, ratelimit, sockdb
 from messenger.consumers import SocketConsumer, error_frame
-from messenger.users import public_user, users_with_profiles
+from messenger.users import public_user
 
 from . import membership, room_hub, selectors, services
 from .frames import ROOM_FRAMES
@@ -29,12 +29,8 @@ def _since(query_string: bytes) -> int | None:
     return int(values[0])
 
 
-def _members_of(user_ids: set[int]) -> list[dict]:
-    users = users_with_profiles().filter(pk__in=user_ids, is_active=True).order_by("username")
-    return [public_user(user) for user in users]
-
-
-def _welcome_history(room_id: str, since: int | None) -> tuple[list[dict], bool, int]:
+def _welcome_reads(room_id: str, since: int | None, member_ids: set[int]) -> tuple[list[dict], bool, int, list[dict]]:
+    """History, hasMore, lastSeq and members of the welcome, in one trip to a database thread."""
     # The room's last_seq is read before the messages: every seq up to it is
     # committed, so the history plus what the group delivers later has no gap.
     last_seq = selectors.room_last_seq(room_id)
@@ -44,7 +40,7 @@ def _welcome_history(room_id: str, since: int | None) -> tuple[list[dict], bool,
         history, has_more = selectors.messages_after(room_id=room_id, since=since, limit=settings.REPLAY_MAX)
     if history:
         last_seq = max(last_seq, history[-1]["seq"])
-    return history, has_more, last_seq
+    return history, has_more, last_seq, selectors.members_public(member_ids)
 
 
 class RoomConsumer(SocketConsumer):
@@ -57,19 +53,17 @@ class RoomConsumer(SocketConsumer):
     async def opened(self):
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         try:
-            self.room = await database_sync_to_async(services.room_enter)(user=self.user, room_id=room_id)
+            self.room = await sockdb.run(services.room_enter, user=self.user, room_id=room_id)
         except services.RoomRefused as refused:
             await self.close_with(refused.close_code, refused.message)
             return
         # Subscribe before reading history: nothing committed after the read is missed.
         await room_hub.attach(self.room.pk, self)
         self._in_room = True
-        first_socket = await membership.join(self.room.pk, self.user.pk, self.channel_name)
-        history, has_more, last_seq = await database_sync_to_async(_welcome_history)(
-            self.room.pk, _since(self.scope.get("query_string", b""))
+        first_socket, member_ids = await membership.join(self.room.pk, self.user.pk, self.channel_name)
+        history, has_more, last_seq, members = await sockdb.run(
+            _welcome_reads, self.room.pk, _since(self.scope.get("query_string", b"")), member_ids
         )
-        member_ids = await membership.user_ids(self.room.pk)
-        members = await database_sync_to_async(_members_of)(member_ids | {self.user.pk})
         await self.send_frame(
             {
                 "type": "welcome",

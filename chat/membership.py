@@ -34,13 +34,14 @@ def _user_of(entry: bytes | str) -> int:
 _local: dict[str, dict[str, int]] = {}
 
 
-async def join(room_id: str, user_id: int, channel: str) -> bool:
-    """Record the socket; True when it is the user's first socket in the room."""
+async def join(room_id: str, user_id: int, channel: str) -> tuple[bool, set[int]]:
+    """Record the socket; (whether it is the user's first socket in the room,
+    the ids of the users connected to the room, this one included)."""
     if not cfm_redis.enabled():
         sockets = _local.setdefault(room_id, {})
         first = user_id not in sockets.values()
         sockets[channel] = user_id
-        return first
+        return first, set(sockets.values())
     now = int(time.time() * 1000)
     key = _key(room_id)
     async with cfm_redis.async_client().pipeline(transaction=True) as pipe:
@@ -49,7 +50,8 @@ async def join(room_id: str, user_id: int, channel: str) -> bool:
         pipe.zadd(key, {_entry(user_id, channel): now + _ttl_ms()})
         pipe.pexpire(key, _ttl_ms())
         _, entries, _, _ = await pipe.execute()
-    return all(_user_of(entry) != user_id for entry in entries)
+    others = {_user_of(entry) for entry in entries}
+    return user_id not in others, others | {user_id}
 
 
 async def refresh(room_id: str, user_id: int, channel: str) -> None:

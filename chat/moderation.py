@@ -28,8 +28,13 @@ def user_kick(*, moderator, room: Room, user, reason: str = "") -> bool:
     room_id = room.pk
     with transaction.atomic():
         moderation_record(
-            moderator=moderator, action="user_kick", target_type="user", target_id=user.pk,
-            target_label=user.username, reason=reason, room=room_id,
+            moderator=moderator,
+            action="user_kick",
+            target_type="user",
+            target_id=user.pk,
+            target_label=user.username,
+            reason=reason,
+            room=room_id,
         )
         transaction.on_commit(lambda: fanout.group_send_sync(fanout.user_group(user.pk), kick_event(room_id)))
     return True
@@ -40,8 +45,12 @@ def _flag_room(*, moderator, room: Room, locked: bool, reason: str) -> bool:
         if not Room.objects.filter(pk=room.pk).exclude(locked=locked).update(locked=locked):
             return False
         moderation_record(
-            moderator=moderator, action="room_lock" if locked else "room_unlock", target_type="room",
-            target_id=room.pk, target_label=room.name, reason=reason,
+            moderator=moderator,
+            action="room_lock" if locked else "room_unlock",
+            target_type="room",
+            target_id=room.pk,
+            target_label=room.name,
+            reason=reason,
         )
     return True
 
@@ -63,9 +72,15 @@ def message_delete(*, moderator, message: Message, reason: str = "") -> bool:
             return False
         services.message_delete(message=fresh)
         moderation_record(
-            moderator=moderator, action="message_delete", target_type="message", target_id=fresh.pk,
-            target_label=f"{fresh.room_id}#{fresh.seq}", reason=reason,
-            room=fresh.room_id, seq=fresh.seq, senderId=fresh.sender_id,
+            moderator=moderator,
+            action="message_delete",
+            target_type="message",
+            target_id=fresh.pk,
+            target_label=f"{fresh.room_id}#{fresh.seq}",
+            reason=reason,
+            room=fresh.room_id,
+            seq=fresh.seq,
+            senderId=fresh.sender_id,
         )
     return True
 
@@ -78,8 +93,15 @@ def room_clear(*, moderator, room: Room, reason: str = "") -> int:
             return 0
         Message.objects.filter(room=room, seq__in=seqs).update(deleted=True)
         moderation_record(
-            moderator=moderator, action="room_clear", target_type="room", target_id=room.pk,
-            target_label=room.name, reason=reason, messages=len(seqs), firstSeq=seqs[0], lastSeq=seqs[-1],
+            moderator=moderator,
+            action="room_clear",
+            target_type="room",
+            target_id=room.pk,
+            target_label=room.name,
+            reason=reason,
+            messages=len(seqs),
+            firstSeq=seqs[0],
+            lastSeq=seqs[-1],
         )
         room_id = room.pk
         transaction.on_commit(lambda: _announce_deletes(room_id, seqs))

@@ -1,9 +1,12 @@
 """Reads of the chat app (sync; consumers call them through database_sync_to_async)."""
 
+import time
+
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from messenger import errors, hooks
+from messenger.users import public_user, users_with_profiles
 
 from . import ids
 from .models import Message, ReadMarker, Room
@@ -39,6 +42,58 @@ def messages_between(*, room_id: str, first: int, last: int) -> list[dict]:
     """Chat frames with first <= seq <= last, oldest first (deleted ones left out)."""
     rows = _with_senders(visible_messages(room_id).filter(seq__gte=first, seq__lte=last)).order_by("seq")
     return [chat_frame(row) for row in rows]
+
+
+# Per-process caches for what every socket connect reads: a welcome lists
+# every member, so a room of N filling up loaded N²/2 user rows, and each
+# connect read its room row. A few seconds of staleness in a name, topic or
+# status shown at join is the price.
+CACHE_TTL_S = 3.0
+_public_rooms: dict[str, tuple[float, Room]] = {}
+_public_users: dict[int, tuple[float, dict]] = {}
+_next_prune = 0.0
+
+
+def _prune(now: float) -> None:
+    global _next_prune
+    if now < _next_prune:
+        return
+    _next_prune = now + CACHE_TTL_S
+    for cache in (_public_rooms, _public_users):
+        for key in [key for key, (expires, _) in cache.items() if expires <= now]:
+            cache.pop(key, None)
+
+
+def public_room(room_id: str) -> Room | None:
+    """The public room with that id (cached for CACHE_TTL_S when it exists)."""
+    now = time.monotonic()
+    hit = _public_rooms.get(room_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    room = Room.objects.filter(pk=room_id, kind=Room.KIND_PUBLIC).first()
+    if room is not None:
+        _prune(now)
+        _public_rooms[room_id] = (now + CACHE_TTL_S, room)
+    return room
+
+
+def members_public(user_ids: set[int]) -> list[dict]:
+    """Public objects of the active users among user_ids, by id (cached for CACHE_TTL_S)."""
+    now = time.monotonic()
+    found, missing = [], []
+    for user_id in user_ids:
+        hit = _public_users.get(user_id)
+        if hit is not None and hit[0] > now:
+            found.append(hit[1])
+        else:
+            missing.append(user_id)
+    if missing:
+        _prune(now)
+        for user in users_with_profiles().filter(pk__in=missing, is_active=True):
+            shown = public_user(user)
+            _public_users[user.pk] = (now + CACHE_TTL_S, shown)
+            found.append(shown)
+    return sorted(found, key=lambda shown: shown["id"])
 
 
 def room_last_seq(room_id: str) -> int:

@@ -82,7 +82,7 @@ def room_enter(*, user, room_id: str) -> Room:
         if other is None:
             raise RoomRefused(errors.CLOSE_NOT_FOUND, "No such user for this DM.")
         return dm_room_ensure(user=user, other=other)
-    room = Room.objects.filter(pk=room_id, kind=Room.KIND_PUBLIC).first()
+    room = selectors.public_room(room_id)
     if room is None:
         raise RoomRefused(errors.CLOSE_NOT_FOUND, "No such room.")
     return room

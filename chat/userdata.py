@@ -28,6 +28,12 @@ def read_markers_export(user) -> list[dict]:
 
 def messages_export(user) -> list[dict]:
     return [
-        {"roomId": m.room_id, "seq": m.seq, "ts": m.ts, "text": decrypt_text(m.text, m.room_id, m.seq), "deleted": m.deleted}
+        {
+            "roomId": m.room_id,
+            "seq": m.seq,
+            "ts": m.ts,
+            "text": decrypt_text(m.text, m.room_id, m.seq),
+            "deleted": m.deleted,
+        }
         for m in Message.objects.filter(sender=user).order_by("room_id", "seq").iterator()
     ]

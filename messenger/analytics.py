@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncHour
 
@@ -96,14 +96,24 @@ def _take_batch() -> list[AnalyticsEvent]:
     return batch
 
 
+def _living(user_ids: set[int]) -> set[int]:
+    return set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+
+
 def _write(batch: list[AnalyticsEvent]) -> None:
     user_ids = {event.user_id for event in batch if event.user_id is not None}
     if user_ids:
-        living = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+        living = _living(user_ids)
         for event in batch:
             if event.user_id is not None and event.user_id not in living:
                 event.user_id = None
     AnalyticsEvent.objects.bulk_create(batch)
+    if user_ids:
+        # An account deleted between that check and this insert: its
+        # unlinking (account_deleted) may have run before these rows existed.
+        gone = user_ids - _living(user_ids)
+        if gone:
+            AnalyticsEvent.objects.filter(user_id__in=gone).update(user_id=None)
 
 
 def _write_forever() -> None:
@@ -136,8 +146,13 @@ atexit.register(flush, 5.0)
 
 
 def account_deleted(user) -> None:
-    """messenger.hooks.account_deleted: the user's events stay counted, unlinked."""
-    AnalyticsEvent.objects.filter(user_id=user.pk).update(user_id=None)
+    """messenger.hooks.account_deleted: the user's events stay counted, unlinked.
+    Once more after commit: a writer that saw the user alive just before the
+    commit inserts after it, and either this second pass or the writer's own
+    re-check (in _write) catches its rows."""
+    user_id = user.pk
+    AnalyticsEvent.objects.filter(user_id=user_id).update(user_id=None)
+    transaction.on_commit(lambda: AnalyticsEvent.objects.filter(user_id=user_id).update(user_id=None))
 
 
 # --- queries -------------------------------------------------------------------

@@ -21,6 +21,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import analytics, auth, clientip, context, errors, fanout, metrics, tokens
+from .framequeue import FrameQueue
+from .outage import unavailable
 
 log = logging.getLogger("messenger.ws")
 
@@ -153,6 +155,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self.last_frame_at = time.monotonic()
         self._flood = _Window(*settings.WS_FLOOD_FRAMES)
         self._invalid = _Window(*settings.WS_INVALID_FRAMES)
+        # Frames queued beyond the flood limit mean the client outruns its handlers: that is flooding too.
+        self._work = FrameQueue(self._handle_queued, settings.WS_FLOOD_FRAMES[0])
         code = await self._authenticate()
         if code:
             metrics.AUTH_FAILURES.labels(f"socket_{code}").inc()
@@ -225,6 +229,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         registry.discard(self)
+        self._closing = True
+        if hasattr(self, "_work"):
+            self._work.drop()
         if self.user is not None:
             try:
                 await self.closed(code)
@@ -239,6 +246,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if self._closing:
             return
         self._closing = True
+        self._work.drop()
         log.info("socket closing", extra={"kind": self.kind, "code": code, "reason": reason})
         await self.close(code)
 
@@ -258,6 +266,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
                 await self.send_frame(error_frame(errors.INVALID_MESSAGE, "The server could not handle that frame."))
 
     async def receive(self, text_data=None, bytes_data=None):
+        """Runs as each frame arrives: the limits are counted here, at arrival
+        times, and the handler runs later in the socket's FrameQueue, so a slow
+        handler never hides a flood (daphne buffers frames without bound)."""
         if self.user is None or self._closing:
             return
         now = time.monotonic()
@@ -265,32 +276,62 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if self._flood.exceeded(now):
             await self.close_with(errors.CLOSE_FLOOD, "flood")
             return
+        frame = await self._parse(text_data, bytes_data)
+        if frame is None:
+            return
+        metrics.FRAMES_IN.labels(self.kind, frame.type).inc()
+        if frame.type == "ping":
+            # A heartbeat is answered at once, even behind a slow write.
+            await self.frame_ping(frame)
+        elif not self._work.offer(frame):
+            await self.close_with(errors.CLOSE_FLOOD, "frames arrive faster than they are handled")
+
+    async def _parse(self, text_data, bytes_data):
+        """The frame as its schema, or None after rejecting it (or closing 1009)."""
         if bytes_data is not None:
             await self.reject_frame("Binary frames are not supported; send JSON text.")
-            return
+            return None
         limit = settings.WS_MAX_FRAME_BYTES
         if len(text_data) > limit or (
             len(text_data) > limit // 4 and len(text_data.encode("utf-8", "surrogatepass")) > limit
         ):
             await self.close_with(errors.CLOSE_TOO_BIG, "frame too big")
-            return
+            return None
         try:
             raw = orjson.loads(text_data)
         except orjson.JSONDecodeError:
             await self.reject_frame("The frame is not valid JSON.")
-            return
+            return None
         if not isinstance(raw, dict):
             await self.reject_frame("A frame must be a JSON object with a \"type\".")
-            return
+            return None
         try:
-            frame = self.frames.validate_python(raw)
+            return self.frames.validate_python(raw)
         except pydantic.ValidationError as exc:
             code, message = validation_error(exc)
             client_id = raw.get("clientId") if isinstance(raw.get("clientId"), str) and len(raw["clientId"]) <= 64 else None
             await self.reject_frame(message, code=code, clientId=client_id)
+            return None
+
+    async def _handle_queued(self, frame):
+        """A frame's handler, run by the FrameQueue worker. As in dispatch, a
+        failure costs one error frame, never the socket."""
+        if self._closing:
             return
-        metrics.FRAMES_IN.labels(self.kind, frame.type).inc()
-        await getattr(self, f"frame_{frame.type}")(frame)
+        try:
+            await getattr(self, f"frame_{frame.type}")(frame)
+        except Exception as exc:
+            client_id = getattr(frame, "clientId", None)
+            if unavailable(exc):
+                log.warning("dependency unavailable in socket handler", extra={"kind": self.kind, "event": frame.type})
+                await self.send_frame(error_frame(
+                    errors.UNAVAILABLE, "The service is briefly unavailable; try again shortly.", clientId=client_id
+                ))
+                return
+            log.exception("unhandled error in socket handler", extra={"kind": self.kind, "event": frame.type})
+            await self.send_frame(error_frame(
+                errors.INVALID_MESSAGE, "The server could not handle that frame.", clientId=client_id
+            ))
 
     async def reject_frame(self, message: str, *, code: str = errors.INVALID_MESSAGE, **extra):
         await self.send_frame(error_frame(code, message, **extra))

@@ -48,7 +48,13 @@ def _analytics_events(user) -> list[dict]:
 def _audit_records(user) -> list[dict]:
     about = AuditLog.objects.filter(Q(actor_id=user.pk) | Q(target_type="user", target_id=str(user.pk)))
     return [
-        {"ts": epoch_ms(a.ts), "action": a.action, "by": a.actor_label, "reason": a.reason, "actor": a.actor_id == user.pk}
+        {
+            "ts": epoch_ms(a.ts),
+            "action": a.action,
+            "by": a.actor_label,
+            "reason": a.reason,
+            "actor": a.actor_id == user.pk,
+        }
         for a in about.order_by("ts")
     ]
 

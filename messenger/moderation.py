@@ -20,7 +20,9 @@ from .models import Profile
 log = logging.getLogger("messenger.moderation")
 
 
-def moderation_record(*, moderator, action: str, target_type: str, target_id, target_label: str, reason: str, **details) -> None:
+def moderation_record(
+    *, moderator, action: str, target_type: str, target_id, target_label: str, reason: str, **details
+) -> None:
     """The audit record, metric and log line of one moderation action; call it
     inside the action's transaction so the record commits with the change."""
     audit.audit_record(
@@ -42,7 +44,12 @@ def _flag_user(*, moderator, user, field: str, value: bool, action: str, reason:
         if not changed:
             return False
         moderation_record(
-            moderator=moderator, action=action, target_type="user", target_id=user.pk, target_label=user.username, reason=reason
+            moderator=moderator,
+            action=action,
+            target_type="user",
+            target_id=user.pk,
+            target_label=user.username,
+            reason=reason,
         )
     return True
 

@@ -109,6 +109,8 @@ WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
 WS_FLOOD_FRAMES = (60, 10)
 WS_INVALID_FRAMES = (20, 10)
 WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
+# Threads for sockets' database reads (messenger.sockdb); keep below DB_POOL_MAX.
+SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
 # CHAT_RATE_LIMIT overrides the contract's 10 per 10 s for load tests (bench/).
 CHAT_RATE = (env_int("CHAT_RATE_LIMIT", 10), 10)
 NUDGE_RATE = (3, 10)
@@ -198,6 +200,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "messenger.beacon.web_analytics",
             ],
         },
     },
@@ -245,7 +248,9 @@ if REDIS_URL:
             # fans it out inside each process (docs/ARCHITECTURE.md, fan-out).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Several Redis URLs shard channels and groups over them when
+                # one instance is not enough (README, production); same list everywhere.
+                "hosts": env_list("CHANNEL_LAYER_HOSTS") or [REDIS_URL],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", f"{CACHE_KEY_PREFIX}:ws"),
             },
         }
@@ -309,6 +314,14 @@ if env_bool("SECURE_PROXY_SSL", PRODUCTION and not DEBUG):
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
 
+# Optional privacy-friendly RUM: with a Cloudflare Web Analytics token the
+# web UI's pages load its beacon, and the CSP allows exactly its two origins
+# (the script's, and the one it reports to); without a token, neither.
+WEB_ANALYTICS_TOKEN = os.environ.get("WEB_ANALYTICS_TOKEN", "")
+WEB_ANALYTICS_SCRIPT = "https://static.cloudflareinsights.com/beacon.min.js"
+_WEB_ANALYTICS_ORIGINS = {"script": ["https://static.cloudflareinsights.com"], "connect": ["https://cloudflareinsights.com"]}
+_web_analytics = _WEB_ANALYTICS_ORIGINS if WEB_ANALYTICS_TOKEN else {"script": [], "connect": []}
+
 # Content-Security-Policy (django-csp): no inline scripts anywhere. The web
 # UI's pages add ws:/wss: of their own host to connect-src per request
 # (messenger/pages.py); Turnstile's origin is allowed only when it is on.
@@ -316,10 +329,10 @@ _TURNSTILE_ORIGIN = "https://challenges.cloudflare.com"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"] + ([_TURNSTILE_ORIGIN] if TURNSTILE_SITE_KEY else []),
+        "script-src": ["'self'"] + ([_TURNSTILE_ORIGIN] if TURNSTILE_SITE_KEY else []) + _web_analytics["script"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'"] + _web_analytics["connect"],
         "frame-src": [_TURNSTILE_ORIGIN] if TURNSTILE_SITE_KEY else ["'none'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -190,6 +190,8 @@ def test_export_user_writes_everything_as_json(make_user, keys, tmp_path, capsys
     assert [(m["seq"], m["text"], m["deleted"]) for m in data["messages"]] == [(1, "said 1", False), (2, "said 2", True)]
     assert [e["event"] for e in data["analyticsEvents"]] == ["login_success"]
     assert data["contacts"] == [] and data["auditRecords"] == []
+    # Each app's section comes through messenger.hooks.user_exporters; bots have none about a person.
+    assert list(data) == ["account", "profile", "readMarkers", "messages", "contacts", "listedBy", "analyticsEvents", "auditRecords"]
     with pytest.raises(CommandError, match="nothing to export"):
         call_command("export_user", "no-such-user-anywhere")
 

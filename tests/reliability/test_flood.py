@@ -35,6 +35,8 @@ async def round_trips(pairs, seconds: float, tag: str) -> list[float]:
             cid = f"{tag}-{index}-{n}"
             start = time.monotonic()
             await sender.send({"type": "chat", "clientId": cid, "text": cid})
+            answer = await sender.expect_one_of(("ack", "error"), clientId=cid, timeout=30)
+            assert answer["type"] == "ack", answer
             await receiver.expect("chat", clientId=cid, timeout=30)
             samples.append((time.monotonic() - start) * 1000)
             await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - start)))
@@ -65,8 +67,6 @@ async def flood(ws_url: str, room_id: str, token: str) -> tuple[int, int]:
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(reason="open defect (docs/RELIABILITY.md, item 10): the flood limit is counted when the consumer "
-                   "handles a frame, and daphne queues frames meanwhile without bound, so 4429 comes late", strict=False)
 @pytest.mark.parametrize("servers", [{"CHAT_RATE_LIMIT": "10"}], indirect=True)
 def test_flooder_is_cut_and_others_unharmed(servers, users_on, room_of):
     clients = users_on(servers, 2 * ROOMS + 1, "flood")

@@ -2,7 +2,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bots import quota, services
 from bots.models import Persona
-from messenger import audit
 
 
 class Command(BaseCommand):
@@ -15,12 +14,7 @@ class Command(BaseCommand):
         handle = bot.lstrip("@").lower() if bot else None
         if handle and not Persona.objects.filter(user__username=handle).exists():
             raise CommandError(f"No bot @{handle}.")
-        given_back = quota.reset(handle)
-        audit.audit_record(
-            actor=None, action="bot_quota_reset", target_type="bot", target_id=handle or "all",
-            target_label=f"@{handle}" if handle else "all bots", details={"givenBack": given_back},
-        )
-        woken = services.bots_wake_sync() if not quota.spent() else 0
+        given_back, woken = services.bot_quota_reset(actor=None, handle=handle)
         usage = quota.usage()
         self.stdout.write(
             self.style.SUCCESS(
