@@ -313,5 +313,19 @@ async def test_event_loop_stays_responsive_while_inference_calls_hang(bot_server
     for sock in [quiet, *senders]:
         await sock.close()
     inference_server.release.set()
+    # Let the released calls finish storing their replies, so the test's
+    # database flush never races the server's writes.
+    await _wait_for_bot_replies(s.room_id, 20)
     # Generous: a loop blocked by 20 hanging calls would take seconds, not 10x.
     assert during < max(baseline * 10, 0.5), (baseline, during)
+
+
+async def _wait_for_bot_replies(room_id: str, count: int, timeout: float = 30) -> None:
+    from chat.models import Message
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await Message.objects.filter(room_id=room_id, bot=True).acount() >= count:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"fewer than {count} bot replies stored in {room_id} after {timeout} s")
