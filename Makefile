@@ -42,6 +42,7 @@ run-cluster: deps
 	@$(PY) manage.py serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: dev-deps
+	@bash scripts/ci-browser-deps.sh
 	@bash scripts/test.sh
 
 lint: dev-deps

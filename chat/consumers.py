@@ -4,7 +4,6 @@ origins, size, flood and idle rules."""
 
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from messenger import errors, ratelimit, sockdb
@@ -111,7 +110,7 @@ class RoomConsumer(SocketConsumer):
         return True
 
     async def _write_refused(self, client_id: str) -> bool:
-        code = await database_sync_to_async(selectors.write_refusal)(room_id=self.room.pk, user=self.user)
+        code = await sockdb.run(selectors.write_refusal, room_id=self.room.pk, user=self.user)
         if code is None:
             return False
         await self._refuse(code, _WRITE_REFUSALS[code], clientId=client_id)
@@ -122,8 +121,8 @@ class RoomConsumer(SocketConsumer):
     async def frame_chat(self, frame):
         room_id, client_id = self.room.pk, frame.clientId
         # A resend is answered before the rate limit: it costs the sender nothing.
-        existing = await database_sync_to_async(selectors.message_by_client_id)(
-            room_id=room_id, sender_id=self.user.pk, client_id=client_id
+        existing = await sockdb.run(
+            selectors.message_by_client_id, room_id=room_id, sender_id=self.user.pk, client_id=client_id
         )
         if existing is not None:
             await self.send_frame({"type": "ack", "clientId": client_id, "seq": existing.seq})
@@ -163,8 +162,8 @@ class RoomConsumer(SocketConsumer):
             await services.typing_send(room_id=self.room.pk, user=self.user, typing=frame.typing)
 
     async def frame_history(self, frame):
-        messages, has_more = await database_sync_to_async(selectors.messages_before)(
-            room_id=self.room.pk, before=frame.before, limit=frame.limit
+        messages, has_more = await sockdb.run(
+            selectors.messages_before, room_id=self.room.pk, before=frame.before, limit=frame.limit
         )
         await self.send_frame({"type": "history", "messages": messages, "hasMore": has_more})
 

@@ -17,9 +17,8 @@ import asyncio
 import logging
 
 import orjson
-from channels.db import database_sync_to_async
 
-from messenger import fanout, hub
+from messenger import fanout, hub, sockdb
 
 from . import selectors
 from .ordering import SeqOrderer
@@ -66,7 +65,7 @@ class LocalRoom:
 
     async def _open(self) -> None:
         await self._subscription.open()
-        last_seq = await database_sync_to_async(selectors.room_last_seq)(self.room_id)
+        last_seq = await sockdb.run(selectors.room_last_seq, self.room_id)
         self.orderer = SeqOrderer(next_seq=last_seq + 1, send=self._deliver, fetch=self._fetch)
 
     async def close(self) -> None:
@@ -91,7 +90,7 @@ class LocalRoom:
                 await member.offer(seq, text)
 
     async def _fetch(self, first: int, last: int) -> list[tuple[int, str]]:
-        frames = await database_sync_to_async(selectors.messages_between)(room_id=self.room_id, first=first, last=last)
+        frames = await sockdb.run(selectors.messages_between, room_id=self.room_id, first=first, last=last)
         return [(frame["seq"], orjson.dumps(frame).decode()) for frame in frames]
 
 

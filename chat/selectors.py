@@ -1,4 +1,4 @@
-"""Reads of the chat app (sync; consumers call them through database_sync_to_async)."""
+"""Reads of the chat app (sync; sockets call them through messenger.sockdb)."""
 
 import time
 

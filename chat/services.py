@@ -6,10 +6,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
 from django.db import IntegrityError, transaction
 
-from messenger import analytics, crypto, errors, fanout, hooks
+from messenger import analytics, crypto, errors, fanout, hooks, sockdb
 from messenger.models import Profile
 from messenger.users import public_user, users_with_profiles
 
@@ -153,8 +152,8 @@ async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: 
     chat.hooks.message_stored. A repeated clientId returns the original seq.
     Raises ChatRefused for a locked room, a muted sender or a DM partner's block.
     """
-    message, created = await database_sync_to_async(_message_store)(
-        room_id=room_id, sender=sender, text=text, client_id=client_id, bot=bot
+    message, created = await sockdb.run(
+        _message_store, room_id=room_id, sender=sender, text=text, client_id=client_id, bot=bot
     )
     frame = chat_frame(message)
     if not created:
@@ -231,5 +230,5 @@ def read_marker_advance(*, user, room_id: str, seq: int) -> int:
 
 async def read_marker_move(*, user, room_id: str, seq: int) -> None:
     """The `read` frame: advance the marker, then show the user's clients the room's new unread entry."""
-    await database_sync_to_async(read_marker_advance)(user=user, room_id=room_id, seq=seq)
+    await sockdb.run(read_marker_advance, user=user, room_id=room_id, seq=seq)
     await unread.reader_notify(user_id=user.pk, room_id=room_id)

@@ -31,6 +31,9 @@ def _recipient_entry(room_id: str, sender_name: str) -> tuple[int, dict] | None:
 
 async def dm_message_notify(*, room_id: str, sender) -> None:
     """A message was stored: in a DM, the other participant gets the room's unread entry."""
+    # Public rooms: no trip to a database thread on every message.
+    if ids.dm_participants(room_id) is None:
+        return
     found = await database_sync_to_async(_recipient_entry)(room_id, sender.username)
     if found is not None:
         await _send(*found)

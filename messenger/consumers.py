@@ -15,12 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import pydantic
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import analytics, auth, clientip, context, errors, fanout, metrics, tokens
+from . import analytics, auth, clientip, context, errors, fanout, metrics, sockdb, tokens
 from .framequeue import FrameQueue
 from .outage import unavailable
 
@@ -190,13 +190,12 @@ class SocketConsumer(AsyncWebsocketConsumer):
             if cookie_token and origin is None:
                 # A browser always sends Origin; a cookie without one is not a page of ours.
                 return errors.CLOSE_FORBIDDEN
-        user, code = await self._resolve_user(bearer, ticket, cookie_token)
+        user, code = await sockdb.run(self._resolve_user, bearer, ticket, cookie_token)
         if code:
             return code
         self.user = user
         return None
 
-    @database_sync_to_async
     def _resolve_user(self, bearer, ticket, cookie_token):
         if bearer or cookie_token:
             self.via = "bearer" if bearer else "cookie"
@@ -257,7 +256,14 @@ class SocketConsumer(AsyncWebsocketConsumer):
             metrics.FANOUT_SECONDS.observe(max(0.0, time.time() - message["sentAt"]))
         # A bug in one handler must cost one error frame, never the socket (1011).
         try:
-            await super().dispatch(message)
+            # Not super().dispatch: Channels first closes stale database
+            # connections on Django's sync thread, a thread hop per frame and
+            # event. Socket database work goes through messenger.sockdb or
+            # database_sync_to_async, which clean up after themselves.
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {message['type']}")
+            await handler(message)
         except StopConsumer:
             raise
         except Exception:
@@ -340,7 +346,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     async def frame_ping(self, frame):
         # A heartbeat is a use of the token: it slides its 20 minutes.
-        alive = await database_sync_to_async(tokens.token_lookup)(self.token_hash)
+        alive = await sockdb.run(tokens.token_lookup, self.token_hash)
         if alive is None:
             await self.close_with(errors.CLOSE_UNAUTHENTICATED, "token expired")
             return

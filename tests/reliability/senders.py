@@ -86,3 +86,22 @@ class ResilientSender:
                     self.unacked.remove(frame["clientId"])
             elif frame["type"] == "chat":
                 self.last_seq = max(self.last_seq, frame["seq"])
+
+
+async def flood(ws_url: str, room_id: str, token: str, *, frames: int, interval_s: float) -> tuple[int, int]:
+    """Send chats at the given pace on one socket until it closes or all are sent:
+    (frames sent, close code; 1000 when the client closed).
+    Incoming frames are buffered without limit, so the client always reads the close frame
+    (a bounded client buffer stops reading and the server's close handshake times out into a reset)."""
+    headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": fake_ip()}
+    sent = 0
+    async with connect(f"{ws_url}/api/ws/room/{room_id}", additional_headers=headers, max_queue=None) as ws:
+        await asyncio.wait_for(ws.recv(), 10)
+        try:
+            while sent < frames:
+                await ws.send(json.dumps({"type": "chat", "clientId": f"f{sent}", "text": "spam"}))
+                sent += 1
+                await asyncio.sleep(interval_s)
+        except ConnectionClosed as closed:
+            return sent, closed.rcvd.code if closed.rcvd else 1006
+    return sent, 1000

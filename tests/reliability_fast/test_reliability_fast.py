@@ -1,13 +1,18 @@
 """The cheap, deterministic part of the reliability suite (issue 9), run by
 every `make test`: hostile frames (fewer), oversize frames, origins with the
-cookie, token uniqueness and dead tokens. The full versions are in
+cookie, token uniqueness and dead tokens, flooding. The full versions are in
 tests/reliability (`make reliability`)."""
 
 import pytest
+from django.conf import settings
 
+from chat.models import Message
 from conftest import Api
+from tests.chat.wsclient import joined, run
 from tests.live import LiveServer
 from tests.reliability import access
+from tests.reliability.faults import figure
+from tests.reliability.senders import flood
 from tests.reliability.test_access import check_issued_tokens, check_origins
 from tests.reliability.test_hostile import check_hostile, check_oversize
 
@@ -50,3 +55,26 @@ def test_logged_out_and_revoked_tokens_refused_fast(lone_server, users_on, room_
     access.change_password(second)
     for token in (first.token, old):
         assert access.refused_everywhere(lambda t=None: Api(lone_server.url, t), lone_server.ws_url, room_id, token)
+
+
+def test_flooder_closed_at_arrival_fast(lone_server, users_on, room_of):
+    """200 chats in about a second: 4429 although each chat is a slow write, nothing
+    beyond the chat quota stored, and another room's chat goes through meanwhile."""
+    flooder, sender, receiver = users_on([lone_server], 3, "fastflood")
+    flood_room, quiet_room = room_of(flooder), room_of(sender)
+
+    async def scenario():
+        talker, _ = await joined(lone_server.ws_url, quiet_room, sender.token)
+        listener, _ = await joined(lone_server.ws_url, quiet_room, receiver.token)
+        sent, code = await flood(lone_server.ws_url, flood_room, flooder.token, frames=200, interval_s=0.004)
+        await talker.send({"type": "chat", "clientId": "calm", "text": "still here"})
+        ack = await talker.expect_one_of(("ack", "error"), clientId="calm")
+        heard = await listener.expect("chat", clientId="calm")
+        return sent, code, ack, heard
+
+    sent, code, ack, heard = run(scenario())
+    stored = Message.objects.filter(room_id=flood_room).count()
+    figure("fast flood: frames sent/close code/stored", f"{sent}/{code}/{stored}")
+    assert code == 4429 and sent < 200, "closed while flooding, not after the backlog"
+    assert stored <= settings.CHAT_RATE[0]
+    assert ack["type"] == "ack" and heard["text"] == "still here"
