@@ -67,6 +67,27 @@ def daphne_server(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def start_server(daphne_server):
+    """Start extra daphne processes (name, env) on the test database; each is stopped after the test."""
+    started = []
+
+    def start(name: str = "extra", env: dict | None = None) -> LiveServer:
+        server = LiveServer(name, env=env)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def second_server(start_server):
+    """A second process beside daphne_server; they share state only on the production stack."""
+    return start_server("second")
+
+
+@pytest.fixture
 def make_user(transactional_db):
     from messenger import services
 

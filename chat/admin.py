@@ -21,9 +21,7 @@ class RoomAdmin(admin.ModelAdmin):
     action_form = admin_actions.RoomModerationActionForm
 
     def _flag(self, request, queryset, service, *, verb: str, skipped_why: str):
-        reason = admin_actions.reason_of(request)
-        done = sum(service(moderator=request.user, room=room, reason=reason) for room in queryset)
-        admin_actions.report(self, request, done=done, skipped=queryset.count() - done, verb=verb, skipped_why=skipped_why)
+        admin_actions.moderate_each(self, request, queryset, service, target="room", verb=verb, skipped_why=skipped_why)
 
     @admin.action(description="Lock (writes get ROOM_LOCKED)")
     def lock(self, request, queryset):
@@ -93,9 +91,9 @@ class MessageAdmin(admin.ModelAdmin):
                 request, self, queryset, action="delete_for_everyone", title="Delete messages",
                 consequence="These messages disappear from history and from every open window of their rooms.",
             )
-        reason = admin_actions.reason_of(request)
-        done = sum(moderation.message_delete(moderator=request.user, message=message, reason=reason) for message in queryset)
-        admin_actions.report(self, request, done=done, skipped=queryset.count() - done, verb="Deleted", skipped_why="already deleted")
+        admin_actions.moderate_each(
+            self, request, queryset, moderation.message_delete, target="message", verb="Deleted", skipped_why="already deleted"
+        )
 
 
 @admin.register(ReadMarker)

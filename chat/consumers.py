@@ -74,7 +74,7 @@ class RoomConsumer(SocketConsumer):
                 "hasMore": has_more,
             }
         )
-        await room_hub.ready(self.room.pk, self, last_seq)
+        await room_hub.ready(self.room.pk, self, last_seq, member_ids)
         if first_socket:
             await services.room_member_announce(
                 room_id=self.room.pk, user=self.user, joined=True, skip_channel=self.channel_name

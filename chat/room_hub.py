@@ -33,12 +33,13 @@ class _Member:
         self.consumer = consumer
         self.channel = consumer.channel_name
         self.delivered_seq = 0
-        # (seq or None, text) handed over before the socket's welcome went out.
-        self.waiting: list[tuple[int | None, str]] | None = []
+        # (seq or None, text, id of the user a join/leave is about) handed
+        # over before the socket's welcome went out.
+        self.waiting: list[tuple[int | None, str, int | None]] | None = []
 
-    async def offer(self, seq: int | None, text: str) -> None:
+    async def offer(self, seq: int | None, text: str, about: int | None = None) -> None:
         if self.waiting is not None:
-            self.waiting.append((seq, text))
+            self.waiting.append((seq, text, about))
         else:
             await self.send(seq, text)
 
@@ -52,7 +53,8 @@ class _Member:
         try:
             await hub.write_text(self.consumer, text)
         except Exception:
-            log.exception("could not write to a room socket")
+            # The client vanished before daphne noticed; its disconnect detaches it.
+            log.debug("could not write to a room socket", exc_info=True)
 
 
 class LocalRoom:
@@ -80,14 +82,14 @@ class LocalRoom:
         await self.opening
         seq = event.get("seq")
         if seq is None:
-            await self._deliver(None, event["text"], skip=event.get("skip"))
+            await self._deliver(None, event["text"], skip=event.get("skip"), about=event.get("member"))
         else:
             await self.orderer.offer(seq, event["text"])
 
-    async def _deliver(self, seq: int | None, text: str, *, skip: str | None = None) -> None:
+    async def _deliver(self, seq: int | None, text: str, *, skip: str | None = None, about: int | None = None) -> None:
         for member in list(self.members.values()):
             if member.channel != skip:
-                await member.offer(seq, text)
+                await member.offer(seq, text, about)
 
     async def _fetch(self, first: int, last: int) -> list[tuple[int, str]]:
         frames = await sockdb.run(selectors.messages_between, room_id=self.room_id, first=first, last=last)
@@ -111,13 +113,22 @@ async def attach(room_id: str, consumer) -> None:
         raise
 
 
-async def ready(room_id: str, consumer, last_seq: int) -> None:
-    """The socket's welcome (history up to last_seq) went out: deliver what came after it."""
+async def ready(room_id: str, consumer, last_seq: int, member_ids: set[int]) -> None:
+    """The socket's welcome (history up to last_seq, members member_ids) went
+    out: deliver what came after it, except `join`s of users it already lists
+    (in a room filling up, those were half of all join frames)."""
     member = _rooms[room_id].members[consumer.channel_name]
     member.delivered_seq = last_seq
+    # Only the first join/leave about a listed user can be one the list already shows.
+    listed = set(member_ids)
     # Frames handed over while these are written join the end of the list, in order.
     while member.waiting:
-        await member.send(*member.waiting.pop(0))
+        seq, text, about = member.waiting.pop(0)
+        if about in listed:
+            listed.discard(about)
+            if text.startswith('{"type":"join"'):
+                continue
+        await member.send(seq, text)
     member.waiting = None
 
 

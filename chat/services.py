@@ -102,7 +102,8 @@ def room_create(*, user, room_id: str, name: str, topic: str = "") -> Room:
 
 async def room_member_announce(*, room_id: str, user, joined: bool, skip_channel: str = "") -> None:
     frame = {"type": "join" if joined else "leave", "user": public_user(user)}
-    await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame, skip=skip_channel))
+    # `member` lets a socket still waiting for its welcome drop a join its members list shows (chat.room_hub).
+    await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame, skip=skip_channel, member=user.pk))
 
 
 # --- messages ----------------------------------------------------------------

@@ -120,9 +120,7 @@ class MessengerUserAdmin(UserAdmin):
             async_to_sync(hooks.notify_profile_changed)(form.instance.pk)
 
     def _moderate(self, request, queryset, service, *, verb: str, skipped_why: str):
-        reason = admin_actions.reason_of(request)
-        done = sum(service(moderator=request.user, user=user, reason=reason) for user in queryset)
-        admin_actions.report(self, request, done=done, skipped=queryset.count() - done, verb=verb, skipped_why=skipped_why)
+        admin_actions.moderate_each(self, request, queryset, service, target="user", verb=verb, skipped_why=skipped_why)
 
     @admin.action(description="Ban (revoke tokens, close sockets)")
     def ban(self, request, queryset):

@@ -47,6 +47,14 @@ def confirm_page(request, modeladmin, queryset, *, action: str, title: str, cons
     return TemplateResponse(request, "admin/cfm_confirm_action.html", context)
 
 
+def moderate_each(modeladmin, request, queryset, service, *, target: str, verb: str, skipped_why: str) -> None:
+    """Run a moderation service (keyword-only moderator, <target>, reason) on
+    every selected row and report how many it changed and how many it skipped."""
+    reason = reason_of(request)
+    done = sum(service(moderator=request.user, reason=reason, **{target: row}) for row in queryset)
+    report(modeladmin, request, done=done, skipped=queryset.count() - done, verb=verb, skipped_why=skipped_why)
+
+
 def report(modeladmin, request, *, done: int, skipped: int, verb: str, skipped_why: str) -> None:
     if done:
         modeladmin.message_user(request, f"{verb} {done}.", messages.SUCCESS)

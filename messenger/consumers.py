@@ -20,7 +20,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import analytics, auth, clientip, context, errors, fanout, metrics, sockdb, tokens
+from . import analytics, auth, clientip, context, errors, fanout, metrics, sockdb, socketcap, tokens
 from .framequeue import FrameQueue
 from .outage import unavailable
 
@@ -147,6 +147,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     token_hash = ""
     via = ""
     _closing = False
+    _counted_address: str | None = None
 
     # --- connection -------------------------------------------------------
 
@@ -157,6 +158,15 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self._invalid = _Window(*settings.WS_INVALID_FRAMES)
         # Frames queued beyond the flood limit mean the client outruns its handlers: that is flooding too.
         self._work = FrameQueue(self._handle_queued, settings.WS_FLOOD_FRAMES[0])
+        # Counted before auth: a flood of sockets is capped whether or not they hold a token.
+        address = clientip.from_scope(self.scope)
+        verdict = await socketcap.acquire(address)
+        if verdict == "full":
+            await self.send_frame(error_frame(errors.RATE_LIMITED, "Too many open sockets from your address."))
+            await self.close_with(errors.CLOSE_FLOOD, "too many sockets from one address")
+            return
+        if verdict == "counted":
+            self._counted_address = address
         code = await self._authenticate()
         if code:
             metrics.AUTH_FAILURES.labels(f"socket_{code}").inc()
@@ -231,6 +241,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self._closing = True
         if hasattr(self, "_work"):
             self._work.drop()
+        if self._counted_address is not None:
+            await socketcap.release(self._counted_address)
+            self._counted_address = None
         if self.user is not None:
             try:
                 await self.closed(code)

@@ -1,7 +1,6 @@
 """One JSON object per log line, with the request id, user and room."""
 
 import logging
-import time
 
 import orjson
 
@@ -28,7 +27,3 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

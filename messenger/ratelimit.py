@@ -46,7 +46,6 @@ return {0, tonumber(oldest[2]) + window - now, count}
 
 _local_lock = threading.Lock()
 _local_logs: dict[str, deque] = {}
-_sync_script = None
 _async_scripts: dict = {}
 
 
@@ -79,17 +78,6 @@ def _counted(name: str, verdict: Verdict) -> Verdict:
     if not verdict.allowed:
         metrics.RATE_LIMITED.labels(metrics.limit_name(name)).inc()
     return verdict
-
-
-def hit_sync(name: str, limit: int, window_s: float, record: bool = True) -> Verdict:
-    """Count one event under `name` if fewer than `limit` happened in the window."""
-    global _sync_script
-    if not cfm_redis.enabled():
-        return _counted(name, _local(name, limit, window_s, record))
-    if _sync_script is None:
-        _sync_script = cfm_redis.sync_client().register_script(_SLIDING_WINDOW_LUA)
-    keys, args = _redis_args(name, limit, window_s, record)
-    return _counted(name, _verdict(_sync_script(keys=keys, args=args)))
 
 
 async def hit(name: str, limit: int, window_s: float, record: bool = True) -> Verdict:

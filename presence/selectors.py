@@ -11,10 +11,6 @@ def user_by_username(username: str):
     return users_with_profiles().filter(username=username.strip().lower(), is_active=True).first()
 
 
-def entry_get(*, owner_id: int, contact_id: int) -> Contact | None:
-    return Contact.objects.filter(owner_id=owner_id, contact_id=contact_id).first()
-
-
 def has_blocked(*, owner_id: int, other_id: int) -> bool:
     """Whether owner blocked other."""
     return Contact.objects.filter(owner_id=owner_id, contact_id=other_id, blocked=True).exists()

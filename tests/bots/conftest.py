@@ -1,17 +1,11 @@
 """Bot test helpers: the fake inference server, bot personas, room sockets."""
 
-import asyncio
-import json
-
 import pytest
-import websockets
-from django.db import connections
 
-from conftest import fake_ip, unique_name
+from conftest import Api, unique_name
 from tests.fakes.inference import FakeInference
 from tests.live import LiveServer
-
-FRAME_TIMEOUT_S = 10
+from tests.wsclient import Socket, blocking, open_room
 
 
 @pytest.fixture(scope="session")
@@ -43,59 +37,12 @@ def make_bot(transactional_db):
     return make
 
 
-async def blocking(fn, *args, **kwargs):
-    """Run sync test setup (ORM, requests) off the event loop, closing its DB connection."""
-
-    def run():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connections.close_all()
-
-    return await asyncio.to_thread(run)
-
-
-class RoomSocket:
-    def __init__(self, ws, welcome: dict):
-        self.ws = ws
-        self.welcome = welcome
-
-    async def send(self, frame: dict) -> None:
-        await self.ws.send(json.dumps(frame))
-
-    async def next(self, match, timeout: float = FRAME_TIMEOUT_S) -> dict:
-        """The next frame for which match(frame) is true, skipping others."""
-        async with asyncio.timeout(timeout):
-            while True:
-                frame = json.loads(await self.ws.recv())
-                if match(frame):
-                    return frame
-
-    async def frames_until(self, match, timeout: float = FRAME_TIMEOUT_S) -> list[dict]:
-        """Every frame up to and including the first that matches."""
-        seen = []
-        async with asyncio.timeout(timeout):
-            while True:
-                frame = json.loads(await self.ws.recv())
-                seen.append(frame)
-                if match(frame):
-                    return seen
-
-    async def close(self) -> None:
-        await self.ws.close()
-
-
-async def open_room(server_ws_url: str, token: str, room_id: str) -> RoomSocket:
-    ws = await websockets.connect(
-        f"{server_ws_url}/api/ws/room/{room_id}",
-        additional_headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": fake_ip()},
-        open_timeout=FRAME_TIMEOUT_S,
-        max_size=2**20,
-        close_timeout=2,
-    )
-    welcome = json.loads(await asyncio.wait_for(ws.recv(), FRAME_TIMEOUT_S))
+async def welcomed_room(server_ws_url: str, token: str, room_id: str) -> Socket:
+    """A room socket whose very first frame was its welcome."""
+    room = await open_room(server_ws_url, room_id, token)
+    welcome = await room.recv()
     assert welcome["type"] == "welcome", welcome
-    return RoomSocket(ws, welcome)
+    return room
 
 
 def bot_chat_from(handle: str):
@@ -130,7 +77,6 @@ def bot_servers(django_db_setup, django_db_blocker):
 @pytest.fixture
 def scene(make_user, make_bot, transactional_db):
     """A signed-in person on a server, a fresh bot, and a public room."""
-    from conftest import Api
 
     async def make(server, *, bot_base: str = "smarterbot", **bot_overrides):
         user = await blocking(make_user, "p")
@@ -151,10 +97,10 @@ class Scene:
         self.server, self.user, self.client = server, user, client
         self.bot, self.handle, self.room_id = bot, handle, room_id
 
-    async def room(self, room_id: str | None = None) -> RoomSocket:
-        return await open_room(self.server.ws_url, self.client.token, room_id or self.room_id)
+    async def room(self, room_id: str | None = None) -> Socket:
+        return await welcomed_room(self.server.ws_url, self.client.token, room_id or self.room_id)
 
-    async def dm(self) -> RoomSocket:
+    async def dm(self) -> Socket:
         response = await blocking(self.client.post, "/api/dm", {"username": self.handle})
         assert response.status_code == 200, response.text
         return await self.room(response.json()["data"]["room"]["id"])

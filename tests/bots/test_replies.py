@@ -9,7 +9,8 @@ import pytest
 from bots import style
 from bots.personas import PERSONAS
 from conftest import production_stack
-from tests.bots.conftest import blocking, bot_chat_from, open_room
+from tests.bots.conftest import bot_chat_from, welcomed_room
+from tests.wsclient import blocking
 
 _ids = itertools.count(1)
 
@@ -237,7 +238,7 @@ async def test_quota_is_exact_across_two_processes(bot_servers, inference_server
             user = await blocking(make_user, "q")
             client = Api(server.url)
             await blocking(client.login, user.username)
-            sockets.append(await open_room(server.ws_url, client.token, s.room_id))
+            sockets.append(await welcomed_room(server.ws_url, client.token, s.room_id))
         await asyncio.gather(
             *(
                 sock.send({"type": "chat", "clientId": f"q-{i}-{n}", "text": f"@{s.handle} hi {n}"})
@@ -305,7 +306,7 @@ async def test_event_loop_stays_responsive_while_inference_calls_hang(bot_server
     helper = await blocking(make_user, "h")
     client = Api(server.url)
     await blocking(client.login, helper.username)
-    senders = [await s.room(), await open_room(server.ws_url, client.token, s.room_id)]
+    senders = [await s.room(), await welcomed_room(server.ws_url, client.token, s.room_id)]
     for index in range(20):
         await senders[index % 2].send({"type": "chat", "clientId": f"h-{index}", "text": f"@{s.handle} think {index}"})
     assert inference_server.wait_in_flight(20), f"only {inference_server.in_flight} calls in flight"

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.chat.wsclient import joined, new_room, run
+from tests.wsclient import joined, new_room, run
 
 BAD_FRAMES = [
     ("not json at all", "INVALID_MESSAGE"),

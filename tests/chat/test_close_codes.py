@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from tests.chat.wsclient import joined, new_room, open_room, run
-from tests.live import LiveServer
+from tests.wsclient import joined, new_room, open_room, run
 
 
 def _close_code(url, room_id, token=None, **kwargs) -> int:
@@ -102,19 +101,16 @@ def test_flood_is_4429_and_stores_nothing_beyond_the_limit(daphne_server, signed
     assert run(scenario()) == 4429
 
 
-def test_idle_socket_is_4408(transactional_db, daphne_server):
-    server = LiveServer("idle", env={"WS_IDLE_TIMEOUT_S": "2"}).start()
-    try:
-        api_client = _api(server)
-        room_id = new_room(api_client)
+def test_idle_socket_is_4408(transactional_db, start_server):
+    server = start_server("idle", env={"WS_IDLE_TIMEOUT_S": "2"})
+    api_client = _api(server)
+    room_id = new_room(api_client)
 
-        async def scenario():
-            room, _ = await joined(server.ws_url, room_id, api_client.token)
-            return await asyncio.wait_for(room.close_code(timeout=15), 20)
+    async def scenario():
+        room, _ = await joined(server.ws_url, room_id, api_client.token)
+        return await asyncio.wait_for(room.close_code(timeout=15), 20)
 
-        assert run(scenario()) == 4408
-    finally:
-        server.stop()
+    assert run(scenario()) == 4408
 
 
 def _api(server):

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from tests.chat.wsclient import joined, new_room, run
+from tests.wsclient import joined, new_room, run
 
 
 def _stored(client, room_id) -> list[dict]:

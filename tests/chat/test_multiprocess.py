@@ -5,20 +5,12 @@ import asyncio
 import pytest
 
 from conftest import Api, production_stack
-from tests.chat.wsclient import joined, new_room, run
-from tests.live import LiveServer
+from tests.wsclient import joined, new_room, run
 
 pytestmark = [
     pytest.mark.multiprocess,
     pytest.mark.skipif(not production_stack(), reason="needs REDIS_URL and DATABASE_URL"),
 ]
-
-
-@pytest.fixture
-def second_server(daphne_server):
-    server = LiveServer("second").start()
-    yield server
-    server.stop()
 
 
 def _clients(servers, make_user, count, prefix="mp"):
@@ -45,17 +37,9 @@ def test_messages_reach_the_other_process_in_order(daphne_server, second_server,
     assert run(scenario()) == [f"m{n}" for n in range(10)]
 
 
-def test_five_senders_times_fifty_across_two_processes(daphne_server, make_user):
+def test_five_senders_times_fifty_across_two_processes(start_server, make_user):
     # A raised chat limit: this test is about order under concurrency, not the limit.
-    servers = [LiveServer(f"fast{n}", env={"CHAT_RATE_LIMIT": "1000"}).start() for n in range(2)]
-    try:
-        _five_times_fifty(servers, make_user)
-    finally:
-        for server in servers:
-            server.stop()
-
-
-def _five_times_fifty(servers, make_user):
+    servers = [start_server(f"fast{n}", env={"CHAT_RATE_LIMIT": "1000"}) for n in range(2)]
     senders = _clients(servers, make_user, 5, "snd")
     watchers = _clients(servers, make_user, 2, "watch")
     room_id = new_room(senders[0])
@@ -102,29 +86,26 @@ def test_exactly_ten_of_twenty_through_two_processes(daphne_server, second_serve
     assert len(clients[0].get(f"/api/rooms/{room_id}/messages?limit=100").json()["data"]["messages"]) == 10
 
 
-def test_kill_a_process_mid_conversation_and_resume_with_since(daphne_server, make_user):
-    doomed = LiveServer("doomed").start()
-    try:
-        alice, bob = _clients([daphne_server, doomed], make_user, 2)
-        room_id = new_room(alice)
+def test_kill_a_process_mid_conversation_and_resume_with_since(daphne_server, start_server, make_user):
+    doomed = start_server("doomed")
+    alice, bob = _clients([daphne_server, doomed], make_user, 2)
+    room_id = new_room(alice)
 
-        async def scenario():
-            a, _ = await joined(daphne_server.ws_url, room_id, alice.token)
-            b, _ = await joined(doomed.ws_url, room_id, bob.token)
-            for n in range(4):
-                await a.send({"type": "chat", "clientId": f"k{n}", "text": f"k{n}"})
-            seen = [c["seq"] for c in await b.chats(4)]
-            doomed.stop(kill=True)
-            for n in range(4, 8):
-                await a.send({"type": "chat", "clientId": f"k{n}", "text": f"k{n}"})
-                await a.expect("ack", clientId=f"k{n}")
-            await asyncio.to_thread(doomed.start)
-            b2, welcome = await joined(doomed.ws_url, room_id, bob.token, since=seen[-1])
-            seen += [m["seq"] for m in welcome["history"]]
-            await a.send({"type": "chat", "clientId": "k8", "text": "k8"})
-            seen += [c["seq"] for c in await b2.chats(1)]
-            return seen
+    async def scenario():
+        a, _ = await joined(daphne_server.ws_url, room_id, alice.token)
+        b, _ = await joined(doomed.ws_url, room_id, bob.token)
+        for n in range(4):
+            await a.send({"type": "chat", "clientId": f"k{n}", "text": f"k{n}"})
+        seen = [c["seq"] for c in await b.chats(4)]
+        doomed.stop(kill=True)
+        for n in range(4, 8):
+            await a.send({"type": "chat", "clientId": f"k{n}", "text": f"k{n}"})
+            await a.expect("ack", clientId=f"k{n}")
+        await asyncio.to_thread(doomed.start)
+        b2, welcome = await joined(doomed.ws_url, room_id, bob.token, since=seen[-1])
+        seen += [m["seq"] for m in welcome["history"]]
+        await a.send({"type": "chat", "clientId": "k8", "text": "k8"})
+        seen += [c["seq"] for c in await b2.chats(1)]
+        return seen
 
-        assert run(scenario()) == list(range(1, 10))
-    finally:
-        doomed.stop()
+    assert run(scenario()) == list(range(1, 10))

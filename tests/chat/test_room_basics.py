@@ -1,4 +1,4 @@
-from tests.chat.wsclient import joined, new_room, open_room, run
+from tests.wsclient import joined, new_room, open_room, run
 
 
 def test_welcome_ack_and_chat_in_seq_order(daphne_server, signed_in):

@@ -1,11 +1,8 @@
 """Chat x presence helpers: people with presence sockets (tests/presence) and
-room sockets (tests/chat/wsclient), plus a reader for `unread` entries."""
+room sockets (tests/wsclient), plus a reader for `unread` entries."""
 
-import pytest
-
-from tests.chat.wsclient import joined
-from tests.live import LiveServer
-from tests.presence.conftest import PresenceSocket, friends, person  # noqa: F401  (fixtures)
+from tests.presence.conftest import friends, person  # noqa: F401  (fixtures)
+from tests.wsclient import PresenceSocket, joined
 
 
 async def dm_room(sender, recipient) -> str:
@@ -37,13 +34,6 @@ def entry_for(frame: dict, room_id: str) -> dict | None:
 async def next_unread(socket: PresenceSocket, room_id: str, **expected) -> dict:
     """The next live `unread` entry for room_id with these fields (earlier snapshots are skipped)."""
     while True:
-        entry = entry_for(await socket.next("unread"), room_id)
+        entry = entry_for(await socket.expect("unread"), room_id)
         if entry is not None and all(entry[key] == value for key, value in expected.items()):
             return entry
-
-
-@pytest.fixture
-def second_server(daphne_server):
-    server = LiveServer("integration-second").start()
-    yield server
-    server.stop()

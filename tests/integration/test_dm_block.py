@@ -1,6 +1,6 @@
 """A block made while the DM is open stops the blocked user's writes there."""
 
-from tests.chat.wsclient import WAIT_S
+from tests.wsclient import WAIT_S
 
 from .conftest import dm_room, open_dm, send_chats
 

@@ -7,8 +7,8 @@ import concurrent.futures
 import pytest
 from playwright.sync_api import expect
 
-from tests.chat.wsclient import joined
 from tests.ui.conftest import CHROMIUM, _orm_beside_playwright, browser, open_client, sign_in  # noqa: F401
+from tests.wsclient import joined
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent")]
 

@@ -1,12 +1,10 @@
 """A moderator signed in to the admin of a live daphne, over real HTTP."""
 
-import asyncio
 import re
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from conftest import fake_ip, unique_name
 
@@ -46,19 +44,6 @@ class AdminSession:
         response = self.http.post(self.base_url + changelist, data=data, timeout=30)
         assert response.status_code == 200, response.text[:500]
         return response
-
-
-async def orm(fn):
-    """Run an ORM read from inside a socket scenario, on a thread whose
-    connection is closed afterwards (a leaked one blocks dropping the test DB)."""
-
-    def call():
-        try:
-            return fn()
-        finally:
-            connection.close()
-
-    return await asyncio.to_thread(call)
 
 
 def admin_messages(response: requests.Response) -> list[str]:

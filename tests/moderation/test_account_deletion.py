@@ -9,7 +9,7 @@ from django.db import models
 
 from conftest import production_stack
 from messenger.models import AnalyticsEvent, AuditLog
-from tests.chat.wsclient import joined, new_room, run
+from tests.wsclient import joined, new_room, run
 
 USERS = "/admin/auth/user/"
 

@@ -7,8 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import Api
 from messenger.models import AnalyticsEvent
-from tests.chat.wsclient import joined, new_room, run
-from tests.live import LiveServer
+from tests.wsclient import joined, new_room, run
 
 WAIT_S = 10
 
@@ -101,25 +100,21 @@ def test_metrics_need_the_token_and_counters_move(daphne_server, api, signed_in)
     assert ("cfm_channel_layer_errors_total", ()) in after
 
 
-def test_metrics_add_up_over_processes(tmp_path, daphne_server, api, signed_in):
+def test_metrics_add_up_over_processes(tmp_path, start_server, signed_in):
     """With PROMETHEUS_MULTIPROC_DIR shared, a scrape of one process counts the others' sockets."""
     env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
-    scraped, serving = LiveServer("metrics-a", env).start(), LiveServer("metrics-b", env).start()
-    try:
-        user, client = signed_in("sum")
-        room_id = new_room(client)
-        on_b = Api(serving.url)
-        on_b.login(user.username)
+    scraped, serving = start_server("metrics-a", env), start_server("metrics-b", env)
+    user, client = signed_in("sum")
+    room_id = new_room(client)
+    on_b = Api(serving.url)
+    on_b.login(user.username)
 
-        async def scenario():
-            room, _ = await joined(serving.ws_url, room_id, on_b.token)
-            samples = scrape(Api(scraped.url))
-            await room.close()
-            return samples
+    async def scenario():
+        room, _ = await joined(serving.ws_url, room_id, on_b.token)
+        samples = scrape(Api(scraped.url))
+        await room.close()
+        return samples
 
-        samples = run(scenario())
-        assert value(samples, "cfm_sockets_open", kind="room") == 1
-        assert value(samples, "cfm_events_total", event="login_success") == 1
-    finally:
-        serving.stop()
-        scraped.stop()
+    samples = run(scenario())
+    assert value(samples, "cfm_sockets_open", kind="room") == 1
+    assert value(samples, "cfm_events_total", event="login_success") == 1

@@ -15,8 +15,7 @@ from conftest import unique_name
 from messenger import crypto
 from messenger.models import AnalyticsEvent
 from messenger.progress import ProgressBar
-from tests.chat.wsclient import joined, new_room, run
-from tests.live import LiveServer
+from tests.wsclient import joined, new_room, run
 
 
 def new_key() -> str:
@@ -139,29 +138,25 @@ def test_rotation_without_a_key_or_with_a_lost_key_says_so(make_user, keys):
         call_command("rotate_message_key")
 
 
-def test_live_server_stores_ciphertext_and_serves_text(daphne_server, signed_in):
-    key = new_key()
-    server = LiveServer("encrypted", env={"MESSAGE_ENCRYPTION_KEYS": key}).start()
-    try:
-        user, client = signed_in("enc")
-        client.base_url = server.url
-        client.login(user.username)  # tokens live in this server's cache on the embedded stack
-        room_id = new_room(client)
+def test_live_server_stores_ciphertext_and_serves_text(start_server, signed_in):
+    server = start_server("encrypted", env={"MESSAGE_ENCRYPTION_KEYS": new_key()})
+    user, client = signed_in("enc")
+    client.base_url = server.url
+    client.login(user.username)  # tokens live in this server's cache on the embedded stack
+    room_id = new_room(client)
 
-        async def scenario():
-            room, _ = await joined(server.ws_url, room_id, client.token)
-            await room.send({"type": "chat", "clientId": "e1", "text": "a secret at rest"})
-            echoed = await room.expect("chat")
-            await room.close()
-            return echoed
+    async def scenario():
+        room, _ = await joined(server.ws_url, room_id, client.token)
+        await room.send({"type": "chat", "clientId": "e1", "text": "a secret at rest"})
+        echoed = await room.expect("chat")
+        await room.close()
+        return echoed
 
-        assert run(scenario())["text"] == "a secret at rest"
-        stored = Message.objects.get(room_id=room_id, seq=1).text
-        assert stored.startswith("enc1$") and "secret" not in stored
-        history = client.get(f"/api/rooms/{room_id}/messages").json()["data"]["messages"]
-        assert [m["text"] for m in history] == ["a secret at rest"]
-    finally:
-        server.stop()
+    assert run(scenario())["text"] == "a secret at rest"
+    stored = Message.objects.get(room_id=room_id, seq=1).text
+    assert stored.startswith("enc1$") and "secret" not in stored
+    history = client.get(f"/api/rooms/{room_id}/messages").json()["data"]["messages"]
+    assert [m["text"] for m in history] == ["a secret at rest"]
 
 
 def test_deploy_check_warns_without_a_key(settings, keys):

@@ -2,8 +2,8 @@
 
 from chat.models import Message
 from messenger.models import AuditLog, Profile
-from tests.chat.wsclient import joined, new_room, run
-from tests.moderation.conftest import admin_messages, orm
+from tests.moderation.conftest import admin_messages
+from tests.wsclient import blocking, joined, new_room, run
 
 USERS = "/admin/auth/user/"
 ROOMS = "/admin/chat/room/"
@@ -122,10 +122,10 @@ def test_delete_asks_first_then_sends_delete_and_leaves_history(daphne_server, a
             await alice.send({"type": "chat", "clientId": f"d{n}", "text": f"message {n}"})
             await alice.expect("ack")
         await bob.chats(3)
-        doomed = await orm(lambda: Message.objects.get(room_id=room_id, seq=2))
+        doomed = await blocking(lambda: Message.objects.get(room_id=room_id, seq=2))
         page = admin_session.action(MESSAGES, "delete_for_everyone", [doomed.pk])
         assert "Yes, I&#x27;m sure" in page.text or "Yes, I'm sure" in page.text
-        assert not (await orm(lambda: Message.objects.get(pk=doomed.pk))).deleted
+        assert not (await blocking(lambda: Message.objects.get(pk=doomed.pk))).deleted
         done = admin_session.action(MESSAGES, "delete_for_everyone", [doomed.pk], confirm=True, reason="abuse")
         assert admin_messages(done) == ["Deleted 1."]
         frame = await bob.expect("delete")
@@ -154,7 +154,7 @@ def test_clear_history_deletes_every_message_live(daphne_server, admin_session, 
             await room.send({"type": "chat", "clientId": f"c{n}", "text": f"old {n}"})
             await room.expect("ack")
         admin_session.action(ROOMS, "clear_history", [room_id])
-        assert await orm(lambda: Message.objects.filter(room_id=room_id, deleted=False).count()) == 3
+        assert await blocking(lambda: Message.objects.filter(room_id=room_id, deleted=False).count()) == 3
         admin_session.action(ROOMS, "clear_history", [room_id], confirm=True)
         deletes = [(await room.expect("delete"))["seq"] for _ in range(3)]
         await room.close()

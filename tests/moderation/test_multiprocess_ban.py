@@ -3,21 +3,13 @@
 import pytest
 
 from conftest import production_stack
-from tests.chat.wsclient import joined, new_room, run
-from tests.live import LiveServer
 from tests.moderation.conftest import AdminSession
+from tests.wsclient import joined, new_room, run
 
 pytestmark = [
     pytest.mark.multiprocess,
     pytest.mark.skipif(not production_stack(), reason="needs Redis and PostgreSQL shared by two processes"),
 ]
-
-
-@pytest.fixture
-def second_server(daphne_server):
-    server = LiveServer("moderation-b").start()
-    yield server
-    server.stop()
 
 
 def test_ban_on_one_process_closes_sockets_on_both(daphne_server, second_server, moderator, signed_in):

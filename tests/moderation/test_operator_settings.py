@@ -5,8 +5,8 @@ import pytest
 
 from chat.models import Message
 from conftest import DEMO_PASSWORD, Api
-from tests.chat.wsclient import joined, new_room, run
 from tests.live import LiveServer
+from tests.wsclient import joined, new_room, run
 
 BEACON_TOKEN = "0123456789abcdef0123456789abcdef"
 BEACON_SCRIPT = "https://static.cloudflareinsights.com/beacon.min.js"

@@ -4,7 +4,7 @@ per-socket delivery it replaced, seen through real sockets."""
 import asyncio
 
 from conftest import Api, fake_ip
-from tests.chat.wsclient import joined, new_room, run
+from tests.wsclient import joined, new_room, run
 
 
 def _signed_in_clients(daphne_server, make_user, count: int) -> list[Api]:
@@ -17,7 +17,7 @@ def _signed_in_clients(daphne_server, make_user, count: int) -> list[Api]:
 
 
 def test_a_join_storm_into_a_new_room_hears_every_message_once(daphne_server, make_user):
-    clients = _signed_in_clients(daphne_server, make_user, 30)
+    clients = _signed_in_clients(daphne_server, make_user, 200)
     room_id = new_room(clients[0])
 
     async def scenario():
@@ -37,21 +37,23 @@ def test_a_join_storm_into_a_new_room_hears_every_message_once(daphne_server, ma
 
 
 def test_a_socket_joining_mid_conversation_sees_each_seq_once(daphne_server, make_user):
+    SENT = 10
     talker, *listeners = _signed_in_clients(daphne_server, make_user, 6)
     room_id = new_room(talker)
 
     async def scenario():
         sender, _ = await joined(daphne_server.ws_url, room_id, talker.token)
 
+        # Under the contract's 10 chats per 10 s.
         async def talk():
-            for n in range(30):
+            for n in range(SENT):
                 await sender.send({"type": "chat", "clientId": f"mid-{n}", "text": f"m{n}"})
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.03)
 
         async def listen(client):
             room, welcome = await joined(daphne_server.ws_url, room_id, client.token)
             seen = [m["seq"] for m in welcome["history"]]
-            seen += [c["seq"] for c in await room.chats(30 - welcome["lastSeq"])]
+            seen += [c["seq"] for c in await room.chats(SENT - welcome["lastSeq"])]
             await room.close()
             return seen
 
@@ -59,10 +61,10 @@ def test_a_socket_joining_mid_conversation_sees_each_seq_once(daphne_server, mak
         results = []
         for client in listeners:
             results.append(await listen(client))
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.03)
         await talking
         for seen in results:
-            assert seen == list(range(1, 31))
+            assert seen == list(range(1, SENT + 1))
         await sender.close()
 
     run(scenario())

@@ -4,14 +4,10 @@ import io
 
 import pytest
 
-from tests.live import LiveServer
-
 
 @pytest.fixture
-def quick_away_server(daphne_server):
-    server = LiveServer("presence-idle", env={"PRESENCE_IDLE_AWAY_S": "0.3"}).start()
-    yield server
-    server.stop()
+def quick_away_server(start_server):
+    return start_server("presence-idle", env={"PRESENCE_IDLE_AWAY_S": "0.3"})
 
 
 async def test_idle_client_goes_away_and_comes_back(friends, quick_away_server):
@@ -19,19 +15,19 @@ async def test_idle_client_goes_away_and_comes_back(friends, quick_away_server):
     alice, bob = await alice.signed_in_at(quick_away_server), await bob.signed_in_at(quick_away_server)
     alice_socket = await alice.presence()
     bob_socket = await bob.presence()
-    await alice_socket.next("presence", about=bob.name, status="online")
+    await alice_socket.presence_of(bob.name, status="online")
     await bob_socket.send({"type": "idle", "idle": True})
-    await alice_socket.next("presence", about=bob.name, status="away")
+    await alice_socket.presence_of(bob.name, status="away")
     await bob_socket.send({"type": "idle", "idle": False})
-    await alice_socket.next("presence", about=bob.name, status="online")
+    await alice_socket.presence_of(bob.name, status="online")
 
     # A status the user chose is never changed by idleness.
     await bob_socket.send({"type": "presence", "status": "busy"})
-    await alice_socket.next("presence", about=bob.name, status="busy")
+    await alice_socket.presence_of(bob.name, status="busy")
     await bob_socket.send({"type": "idle", "idle": True})
     await alice_socket.none_about(bob.name, 1.0)
     await bob_socket.send({"type": "idle", "idle": "maybe"})
-    assert (await bob_socket.next("error"))["code"] == "INVALID_MESSAGE"
+    assert (await bob_socket.expect("error"))["code"] == "INVALID_MESSAGE"
     await alice_socket.close()
     await bob_socket.close()
 

@@ -5,8 +5,7 @@ import time
 import pytest
 
 from conftest import production_stack
-from tests.live import LiveServer
-from tests.presence.conftest import blocking
+from tests.wsclient import blocking
 
 pytestmark = [
     pytest.mark.multiprocess,
@@ -14,46 +13,36 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def second_server(daphne_server):
-    server = LiveServer("presence-second").start()
-    yield server
-    server.stop()
-
-
 async def test_status_changes_cross_processes(friends, daphne_server, second_server):
     one, two = daphne_server, second_server
     alice, bob = await friends("mp")
     alice_socket = await alice.presence(one)
     bob_socket = await bob.presence(two)
-    assert (await alice_socket.next("presence", about=bob.name))["user"]["status"] == "online"
+    assert (await alice_socket.presence_of(bob.name))["user"]["status"] == "online"
     await bob_socket.send({"type": "presence", "status": "phone", "personalMessage": "on a call"})
-    assert (await alice_socket.next("presence", about=bob.name, status="phone"))["user"][
+    assert (await alice_socket.presence_of(bob.name, status="phone"))["user"][
         "personalMessage"
     ] == "on a call"
     await alice_socket.send({"type": "presence", "status": "brb"})
-    await bob_socket.next("presence", about=alice.name, status="brb")
+    await bob_socket.presence_of(alice.name, status="brb")
     # A reconnect to the other process within the grace shows no flicker.
     await bob_socket.close()
     bob_socket = await bob.presence(one)
     await alice_socket.none_about(bob.name, 3.0)
     await bob_socket.close()
-    await alice_socket.next("presence", about=bob.name, status="offline")
+    await alice_socket.presence_of(bob.name, status="offline")
     await alice_socket.close()
 
 
-async def test_killed_process_makes_its_users_offline_within_ttl(friends, daphne_server, settings):
+async def test_killed_process_makes_its_users_offline_within_ttl(friends, start_server, settings):
     alice, bob = await friends("kill")
-    doomed = await blocking(LiveServer("presence-doomed").start)
-    try:
-        alice_socket = await alice.presence()
-        bob_socket = await bob.presence(doomed)
-        await alice_socket.next("presence", about=bob.name, status="online")
-        doomed.stop(kill=True)
-        killed_at = time.monotonic()
-        await alice_socket.next("presence", about=bob.name, status="offline", timeout=settings.PRESENCE_TTL_S + 6)
-        assert time.monotonic() - killed_at <= settings.PRESENCE_TTL_S + 6
-        await alice_socket.close()
-        del bob_socket
-    finally:
-        doomed.stop(kill=True)
+    doomed = await blocking(start_server, "presence-doomed")
+    alice_socket = await alice.presence()
+    bob_socket = await bob.presence(doomed)
+    await alice_socket.presence_of(bob.name, status="online")
+    doomed.stop(kill=True)
+    killed_at = time.monotonic()
+    await alice_socket.presence_of(bob.name, status="offline", timeout=settings.PRESENCE_TTL_S + 6)
+    assert time.monotonic() - killed_at <= settings.PRESENCE_TTL_S + 6
+    await alice_socket.close()
+    del bob_socket

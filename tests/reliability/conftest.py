@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Api, production_stack
-from tests.chat.wsclient import new_room
 from tests.live import LiveServer
+from tests.wsclient import new_room
 
 
 @pytest.fixture

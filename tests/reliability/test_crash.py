@@ -7,9 +7,9 @@ import json
 import pytest
 
 from chat.models import Message
-from tests.chat.wsclient import joined, run
 from tests.reliability.faults import figure
 from tests.reliability.senders import ResilientSender
+from tests.wsclient import joined, run
 
 pytestmark = pytest.mark.reliability
 

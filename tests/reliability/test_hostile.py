@@ -3,10 +3,10 @@ traceback; oversize frames close with 1009 and leave memory and neighbours alone
 
 import pytest
 
-from tests.chat.wsclient import joined, run
 from tests.live import LiveServer
 from tests.reliability import hostile
 from tests.reliability.faults import figure, rss_kb, tracebacks
+from tests.wsclient import joined, run
 
 pytestmark = pytest.mark.reliability
 

@@ -7,8 +7,8 @@ import pytest
 
 from chat.models import Message, Room
 from messenger import crypto
-from tests.chat.wsclient import joined, run
 from tests.reliability.faults import figure, rss_kb
+from tests.wsclient import joined, run
 
 pytestmark = pytest.mark.reliability
 

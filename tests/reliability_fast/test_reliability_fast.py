@@ -8,13 +8,14 @@ from django.conf import settings
 
 from chat.models import Message
 from conftest import Api
-from tests.chat.wsclient import joined, run
 from tests.live import LiveServer
 from tests.reliability import access
 from tests.reliability.faults import figure
 from tests.reliability.senders import flood
 from tests.reliability.test_access import check_issued_tokens, check_origins
+from tests.reliability.test_connections import check_socket_cap
 from tests.reliability.test_hostile import check_hostile, check_oversize
+from tests.wsclient import joined, run
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,8 @@ def test_flooder_closed_at_arrival_fast(lone_server, users_on, room_of):
     assert code == 4429 and sent < 200, "closed while flooding, not after the backlog"
     assert stored <= settings.CHAT_RATE[0]
     assert ack["type"] == "ack" and heard["text"] == "still here"
+
+
+@pytest.mark.parametrize("servers", [{"WS_MAX_SOCKETS_PER_IP": "10"}], indirect=True)
+def test_socket_cap_per_address_fast(servers, users_on, room_of):
+    check_socket_cap(servers, users_on, room_of, cap=10, users=3, half_open=5, label="fast socket cap")

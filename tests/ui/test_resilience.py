@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import production_stack
-from tests.live import LiveServer
 from tests.ui.conftest import open_conversation, sign_in
 
 pytestmark = pytest.mark.browser
@@ -12,10 +11,8 @@ RESUME_MS = 30_000
 
 
 @pytest.fixture
-def restartable_server(daphne_server):
-    server = LiveServer("ui-restart").start()
-    yield server
-    server.stop()
+def restartable_server(start_server):
+    return start_server("ui-restart")
 
 
 def test_restart_mid_conversation(restartable_server, make_user, api, open_client):
