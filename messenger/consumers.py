@@ -22,7 +22,7 @@ from django.conf import settings
 
 from . import analytics, auth, clientip, context, errors, fanout, metrics, sockdb, socketcap, tokens
 from .framequeue import FrameQueue
-from .outage import unavailable
+from .outage import channel_layer_reachable, unavailable
 
 log = logging.getLogger("messenger.ws")
 
@@ -167,6 +167,16 @@ class SocketConsumer(AsyncWebsocketConsumer):
             return
         if verdict == "counted":
             self._counted_address = address
+        try:
+            await self._admit()
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            # Tokens, groups and the welcome need Redis and PostgreSQL: say so and let the client retry.
+            log.warning("socket refused: dependency unavailable", extra={"kind": self.kind})
+            await self.close_unavailable()
+
+    async def _admit(self):
         code = await self._authenticate()
         if code:
             metrics.AUTH_FAILURES.labels(f"socket_{code}").inc()
@@ -181,6 +191,11 @@ class SocketConsumer(AsyncWebsocketConsumer):
         context.log_room.set(self._route_room())
         log.info("socket opened", extra={"kind": self.kind, "via": self.via})
         await self.opened()
+
+    async def close_unavailable(self):
+        """An UNAVAILABLE error frame, then 1013 (try again later): the client reconnects with backoff."""
+        await self.send_frame(error_frame(errors.UNAVAILABLE, "The service is briefly unavailable; reconnecting later will work."))
+        await self.close_with(errors.CLOSE_TRY_AGAIN, "dependency unavailable")
 
     def _route_room(self) -> str:
         return self.scope.get("url_route", {}).get("kwargs", {}).get("room_id", "")
@@ -250,9 +265,18 @@ class SocketConsumer(AsyncWebsocketConsumer):
             except Exception:
                 log.exception("error while closing socket", extra={"kind": self.kind})
             if getattr(self, "_joined_user_group", False):
-                await self.channel_layer.group_discard(fanout.user_group(self.user.pk), self.channel_name)
+                await self._leave_group(fanout.user_group(self.user.pk))
                 metrics.SOCKETS_OPEN.labels(self.kind).dec()
                 analytics.record("ws_disconnect", user_id=self.user.pk, room_id=self._route_room(), kind=self.kind, code=code)
+
+    async def _leave_group(self, group: str):
+        """Leave a group; with Redis down there is nothing to leave (its subscriptions died with it)."""
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            log.warning("could not leave group: channel layer unavailable", extra={"kind": self.kind})
 
     async def close_with(self, code: int, reason: str = ""):
         if self._closing:
@@ -279,7 +303,12 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await handler(message)
         except StopConsumer:
             raise
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc) and message.get("type") == "websocket.receive":
+                # e.g. a ping whose token lookup needs Redis.
+                log.warning("dependency unavailable in socket handler", extra={"kind": self.kind, "event": "receive"})
+                await self.send_frame(error_frame(errors.UNAVAILABLE, "The service is briefly unavailable; try again shortly."))
+                return
             log.exception("unhandled error in socket handler", extra={"kind": self.kind, "event": message.get("type")})
             if message.get("type") == "websocket.receive" and not self._closing:
                 await self.send_frame(error_frame(errors.INVALID_MESSAGE, "The server could not handle that frame."))
@@ -388,11 +417,16 @@ class NotFoundConsumer(AsyncWebsocketConsumer):
 
 
 class _Registry:
-    """Live sockets of this process, swept for the idle rule by one task."""
+    """Live sockets of this process, swept for the idle rule and for a lost
+    channel layer by one task."""
+
+    # Consecutive failed pings of the channel layer's Redis before the sockets are closed (a blip is not an outage).
+    LAYER_FAILURES_TO_CLOSE = 2
 
     def __init__(self):
         self.sockets: set[SocketConsumer] = set()
         self._task: asyncio.Task | None = None
+        self._layer_failures = 0
 
     def add(self, consumer: SocketConsumer):
         self.sockets.add(consumer)
@@ -415,6 +449,24 @@ class _Registry:
                     await consumer.close_with(errors.CLOSE_IDLE, "idle")
                 except Exception:
                     log.exception("could not close idle socket")
+            await self._check_layer()
+
+    async def _check_layer(self):
+        """Without the channel layer a socket silently misses fan-out; closed with 1013 it
+        reconnects and replays what it missed with `since` once Redis is back."""
+        if await channel_layer_reachable():
+            self._layer_failures = 0
+            return
+        self._layer_failures += 1
+        if self._layer_failures < self.LAYER_FAILURES_TO_CLOSE or not self.sockets:
+            return
+        log.warning("channel layer unreachable: closing sockets", extra={"sockets": len(self.sockets)})
+        for consumer in list(self.sockets):
+            self.sockets.discard(consumer)
+            try:
+                await consumer.close_unavailable()
+            except Exception:
+                log.exception("could not close socket")
 
 
 registry = _Registry()

@@ -30,3 +30,5 @@ CLOSE_IDLE = 4408
 CLOSE_FLOOD = 4429
 CLOSE_KICKED = 4000
 CLOSE_TOO_BIG = 1009
+# RFC 6455 "try again later": a dependency (Redis) is down; the client reconnects with backoff.
+CLOSE_TRY_AGAIN = 1013

@@ -2,8 +2,12 @@
 a bug: those get the contract's UNAVAILABLE answer, so a client knows to
 retry, and are logged as a warning, not a traceback."""
 
+import asyncio
+
 import django.db
 import redis
+
+from . import redis as cfm_redis
 
 _DEPENDENCY_ERRORS = (
     django.db.OperationalError,
@@ -17,3 +21,15 @@ _DEPENDENCY_ERRORS = (
 
 def unavailable(exc: BaseException) -> bool:
     return isinstance(exc, _DEPENDENCY_ERRORS)
+
+
+async def channel_layer_reachable(timeout_s: float = 2.0) -> bool:
+    """Whether this process can reach the Redis that carries fan-out (always, embedded)."""
+    if not cfm_redis.enabled():
+        return True
+    try:
+        return bool(await asyncio.wait_for(cfm_redis.async_client().ping(), timeout_s))
+    except Exception as exc:  # noqa: BLE001 - any failure to answer means unreachable
+        if unavailable(exc) or isinstance(exc, redis.RedisError):
+            return False
+        raise

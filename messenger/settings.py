@@ -276,6 +276,19 @@ else:
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "messenger.api.ratelimited_view"
 
+# Django's default PBKDF2, hashed on low-priority threads so that
+# sign-ins never take the event loop's core (messenger/hashing.py).
+PASSWORD_HASHERS = [
+    "messenger.hashing.NicePBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_HASH_THREADS = env_int("PASSWORD_HASH_THREADS", 2)
+PASSWORD_HASH_NICENESS = env_int("PASSWORD_HASH_NICENESS", 10)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]

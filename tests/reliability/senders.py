@@ -5,6 +5,7 @@ every clientId it holds no ack for."""
 import asyncio
 import json
 import random
+import time
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -28,6 +29,9 @@ class ResilientSender:
         self.last_seq = 0
         self.reconnects = 0
         self.ip = fake_ip()
+        # time.monotonic() of every welcome, and the code of every close the server sent (1006: none).
+        self.welcomed_at: list[float] = []
+        self.close_codes: list[int] = []
 
     async def run(self, deadline_s: float = 120) -> None:
         loop = asyncio.get_running_loop()
@@ -39,6 +43,7 @@ class ResilientSender:
             try:
                 await self._session(url)
             except ConnectionClosed as closed:
+                self.close_codes.append(closed.rcvd.code if closed.rcvd else 1006)
                 if closed.rcvd and closed.rcvd.code == 4401 and self.relogin:
                     try:
                         self.token = await asyncio.to_thread(self.relogin)
@@ -58,6 +63,7 @@ class ResilientSender:
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
             if welcome.get("type") != "welcome":
                 return
+            self.welcomed_at.append(time.monotonic())
             reader = asyncio.create_task(self._read(ws))
             try:
                 while self.unacked:
