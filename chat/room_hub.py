@@ -14,6 +14,7 @@ room's last seq read right after subscribing, for the same reason.
 """
 
 import asyncio
+import contextvars
 import logging
 
 import orjson
@@ -37,13 +38,13 @@ class _Member:
         # over before the socket's welcome went out.
         self.waiting: list[tuple[int | None, str, int | None]] | None = []
 
-    async def offer(self, seq: int | None, text: str, about: int | None = None) -> None:
+    async def offer(self, seq: int | None, text: str, frame: bytes, about: int | None = None) -> None:
         if self.waiting is not None:
             self.waiting.append((seq, text, about))
         else:
-            await self.send(seq, text)
+            await self.send(seq, text, frame)
 
-    async def send(self, seq: int | None, text: str) -> None:
+    async def send(self, seq: int | None, text: str, frame: bytes | None = None) -> None:
         if seq is not None:
             if seq <= self.delivered_seq:
                 return
@@ -51,7 +52,10 @@ class _Member:
         if self.consumer._closing:
             return
         try:
-            await hub.write_text(self.consumer, text)
+            if frame is None:
+                await hub.write_text(self.consumer, text)
+            else:
+                await hub.write_frame(self.consumer, text, frame)
         except Exception:
             # The client vanished before daphne noticed; its disconnect detaches it.
             log.debug("could not write to a room socket", exc_info=True)
@@ -63,7 +67,8 @@ class LocalRoom:
         self.members: dict[str, _Member] = {}
         self.orderer: SeqOrderer | None = None
         self._subscription = hub.GroupSubscription(fanout.room_group(room_id), self._on_event)
-        self.opening = asyncio.get_running_loop().create_task(self._open())
+        # A fresh context: the room's tasks outlive the socket that opened it (its log user and room).
+        self.opening = asyncio.get_running_loop().create_task(self._open(), context=contextvars.Context())
 
     async def _open(self) -> None:
         await self._subscription.open()
@@ -87,9 +92,10 @@ class LocalRoom:
             await self.orderer.offer(seq, event["text"])
 
     async def _deliver(self, seq: int | None, text: str, *, skip: str | None = None, about: int | None = None) -> None:
+        frame = hub.text_frame(text)
         for member in list(self.members.values()):
             if member.channel != skip:
-                await member.offer(seq, text, about)
+                await member.offer(seq, text, frame, about)
 
     async def _fetch(self, first: int, last: int) -> list[tuple[int, str]]:
         frames = await sockdb.run(selectors.messages_between, room_id=self.room_id, first=first, last=last)

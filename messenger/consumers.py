@@ -151,6 +151,23 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     # --- connection -------------------------------------------------------
 
+    async def __call__(self, scope, receive, send):
+        """Channels subscribes the socket's channel before the consumer runs; with
+        Redis down that failed into daphne as an application crash. Refuse with
+        4503 instead, as connect does when Redis fails later."""
+        try:
+            return await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if hasattr(self, "channel_receive") or not unavailable(exc):
+                raise
+            log.warning("socket refused: channel layer unavailable", extra={"kind": self.kind})
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.send", "text": orjson.dumps(error_frame(
+                    errors.UNAVAILABLE, "The service is briefly unavailable; reconnecting later will work."
+                )).decode()})
+                await send({"type": "websocket.close", "code": errors.CLOSE_TRY_AGAIN})
+
     async def connect(self):
         await self.accept()
         self.last_frame_at = time.monotonic()
@@ -193,7 +210,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         await self.opened()
 
     async def close_unavailable(self):
-        """An UNAVAILABLE error frame, then 1013 (try again later): the client reconnects with backoff."""
+        """An UNAVAILABLE error frame, then 4503 (try again later): the client reconnects with backoff."""
         await self.send_frame(error_frame(errors.UNAVAILABLE, "The service is briefly unavailable; reconnecting later will work."))
         await self.close_with(errors.CLOSE_TRY_AGAIN, "dependency unavailable")
 
@@ -262,8 +279,12 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if self.user is not None:
             try:
                 await self.closed(code)
-            except Exception:
-                log.exception("error while closing socket", extra={"kind": self.kind})
+            except Exception as exc:
+                if unavailable(exc):
+                    # Redis or PostgreSQL is down: its membership state is lost or stale anyway.
+                    log.warning("could not clean up closed socket: dependency unavailable", extra={"kind": self.kind})
+                else:
+                    log.exception("error while closing socket", extra={"kind": self.kind})
             if getattr(self, "_joined_user_group", False):
                 await self._leave_group(fanout.user_group(self.user.pk))
                 metrics.SOCKETS_OPEN.labels(self.kind).dec()
@@ -452,7 +473,7 @@ class _Registry:
             await self._check_layer()
 
     async def _check_layer(self):
-        """Without the channel layer a socket silently misses fan-out; closed with 1013 it
+        """Without the channel layer a socket silently misses fan-out; closed with 4503 it
         reconnects and replays what it missed with `since` once Redis is back."""
         if await channel_layer_reachable():
             self._layer_failures = 0

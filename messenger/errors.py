@@ -30,5 +30,6 @@ CLOSE_IDLE = 4408
 CLOSE_FLOOD = 4429
 CLOSE_KICKED = 4000
 CLOSE_TOO_BIG = 1009
-# RFC 6455 "try again later": a dependency (Redis) is down; the client reconnects with backoff.
-CLOSE_TRY_AGAIN = 1013
+# A dependency (Redis) is down: reconnect with backoff (the 503 of sockets; Autobahn lets
+# applications close only with 1000 or 3000-4999, so not RFC 6455's 1013).
+CLOSE_TRY_AGAIN = 4503

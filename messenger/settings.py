@@ -109,6 +109,8 @@ WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
 WS_FLOOD_FRAMES = (60, 10)
 WS_INVALID_FRAMES = (20, 10)
 WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
+# Outbound bytes a socket may have waiting in the server before it is cut off (messenger/sendbuffer.py).
+WS_MAX_OUTBOUND_BYTES = env_int("WS_MAX_OUTBOUND_BYTES", 2 * 1024 * 1024)
 # Threads for sockets' database reads (messenger.sockdb); keep below DB_POOL_MAX.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
 # CHAT_RATE_LIMIT overrides the contract's 10 per 10 s for load tests (bench/).
