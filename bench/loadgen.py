@@ -19,6 +19,12 @@ from websockets.asyncio.client import connect
 from .protocols import PROTOCOLS, find_payload, payload
 
 CONNECT_TIMEOUT_S = 60
+# After connecting, wait until no frame has arrived for SETTLE_QUIET_S (at
+# most SETTLE_MAX_S): what the connects set off (CF Messenger's `join`
+# frames, N²/2 of them as a room fills) would otherwise be timed as the
+# first send phase's latency. Instant for servers that send nothing.
+SETTLE_QUIET_S = 0.5
+SETTLE_MAX_S = 30
 # Load-generator saturation: its core this busy, or sends this late.
 BUSY_CPU_FRACTION = 0.9
 LATE_SEND_MS = 25
@@ -55,6 +61,7 @@ class _Worker:
         self.sockets = [_Socket(s["i"], s["room"]) for s in job["sockets"]]
         self.tokens = {s["i"]: s.get("token") for s in job["sockets"]}
         self.phase: _Phase | None = None
+        self.last_frame_at = time.monotonic()
 
     async def _command(self):
         return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
@@ -97,7 +104,13 @@ class _Worker:
             if sock.ws is not None:
                 per_room[sock.room] = per_room.get(sock.room, 0) + 1
         elapsed = (max(done_at) - started) if done_at else 0.0
-        return {"connected": len(done_at), "failures": failures, "elapsed_s": elapsed, "per_room": per_room}
+        settle_started = time.monotonic()
+        while (time.monotonic() - self.last_frame_at < SETTLE_QUIET_S
+               and time.monotonic() - settle_started < SETTLE_MAX_S):
+            await asyncio.sleep(0.05)
+        settle = max(0.0, self.last_frame_at - settle_started)
+        return {"connected": len(done_at), "failures": failures, "elapsed_s": elapsed, "per_room": per_room,
+                "settle_s": settle}
 
     async def _open(self, sock: _Socket):
         base = self.job["base_urls"][sock.index % len(self.job["base_urls"])]
@@ -128,6 +141,7 @@ class _Worker:
     async def _read(self, sock: _Socket):
         try:
             async for frame in sock.ws:
+                self.last_frame_at = time.monotonic()
                 phase = self.phase
                 if phase is not None:
                     self._on_frame(phase, sock, frame)
@@ -252,7 +266,9 @@ class LoadGen:
         connected = sum(r["connected"] for r in replies)
         elapsed = max(r["elapsed_s"] for r in replies)
         return {"connected": connected, "failures": failures, "elapsed_s": elapsed,
-                "per_s": connected / elapsed if elapsed else 0.0}
+                "per_s": connected / elapsed if elapsed else 0.0,
+                # Time from the last connect until frames stopped arriving (join traffic).
+                "settle_s": max(r.get("settle_s", 0.0) for r in replies)}
 
     def open_count(self) -> int:
         return sum(r["open"] for r in self._all("status", lambda w: {}))
