@@ -39,4 +39,4 @@ class NicePBKDF2PasswordHasher(PBKDF2PasswordHasher):
             hashlib.pbkdf2_hmac, self.digest().name, password.encode(), salt.encode(), iterations
         ).result()
         encoded = base64.b64encode(digest).decode("ascii").strip()
-        return "%s$%d$%s$%s" % (self.algorithm, iterations, salt, encoded)
+        return f"{self.algorithm}${iterations}${salt}${encoded}"

@@ -16,8 +16,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
-from . import metrics
+from . import metrics, sendbuffer
 
 log = logging.getLogger("messenger.hub")
 
@@ -82,7 +83,8 @@ async def write_frame(consumer, text: str, frame: bytes) -> None:
     autobahn encoded and framed the text again for each socket, the biggest
     part of a delivery's CPU. Anything unexpected takes the ordinary path."""
     protocol = _open_protocol(consumer)
-    if protocol is None:
+    # Over the outbound limit the ordinary path cuts the slow reader off (messenger.sendbuffer).
+    if protocol is None or sendbuffer.buffered_bytes(protocol.transport) > settings.WS_MAX_OUTBOUND_BYTES:
         await write_text(consumer, text)
     else:
         protocol.transport.write(frame)
