@@ -42,7 +42,7 @@ FRAMES_IN = Counter("cfm_frames_in_total", "Valid client frames received, by soc
 EVENTS = Counter("cfm_events_total", "Analytics events (messages, nudges, winks, sign-ins, socket opens...), by event.", ["event"])
 FANOUT_SECONDS = Histogram(
     "cfm_fanout_seconds",
-    "Time from a frame's group_send to its delivery to one socket's consumer.",
+    "Time from a frame's group_send to its delivery to one process.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 RATE_LIMITED = Counter("cfm_ratelimit_rejections_total", "Requests and frames refused by a rate limit, by limit.", ["limit"])
