@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export HOST PORT
 
-.PHONY: run run-cluster test test-fast lint bench reliability venv deps dev-deps clean
+.PHONY: screenshots run run-cluster test test-fast lint bench reliability venv deps dev-deps clean
 
 $(PY):
 	@echo "==> creating virtual environment in $(VENV) with $(PYTHON)"
@@ -44,6 +44,9 @@ run-cluster: deps
 test: dev-deps
 	@bash scripts/ci-browser-deps.sh
 	@bash scripts/test.sh
+
+screenshots: dev-deps
+	@CFM_SCREENSHOTS=1 $(PY) -m pytest -q tests/ui
 
 lint: dev-deps
 	@$(VENV)/bin/ruff check .
