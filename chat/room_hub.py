@@ -72,8 +72,10 @@ class LocalRoom:
 
     async def _open(self) -> None:
         await self._subscription.open()
-        last_seq = await sockdb.run(selectors.room_last_seq, self.room_id)
-        self.orderer = SeqOrderer(next_seq=last_seq + 1, send=self._deliver, fetch=self._fetch)
+        last_seq = await self._fetch_last_seq()
+        self.orderer = SeqOrderer(
+            next_seq=last_seq + 1, send=self._deliver, fetch=self._fetch, fetch_last_seq=self._fetch_last_seq
+        )
 
     async def close(self) -> None:
         self.opening.cancel()
@@ -100,6 +102,9 @@ class LocalRoom:
     async def _fetch(self, first: int, last: int) -> list[tuple[int, str]]:
         frames = await sockdb.run(selectors.messages_between, room_id=self.room_id, first=first, last=last)
         return [(frame["seq"], orjson.dumps(frame).decode()) for frame in frames]
+
+    async def _fetch_last_seq(self) -> int:
+        return await sockdb.run(selectors.room_last_seq, self.room_id)
 
 
 _rooms: dict[str, LocalRoom] = {}
