@@ -108,7 +108,10 @@ class SeqOrderer:
             except Exception:
                 # A database outage: the next check, or the next frame's gap fill, tries again.
                 log.warning("could not check a room's tail", exc_info=True)
-            step += 1
+            # A frame that arrived while the check read the database found this watcher
+            # running, so it started none: its quiet starts over here, or after the last
+            # check nobody would watch the tail behind it.
+            step = 0 if self._last_frame_at != frame_at else step + 1
 
     async def _catch_up_tail(self) -> None:
         last_seq = await self._fetch_last_seq()
