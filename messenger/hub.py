@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from twisted.internet import tcp as _tcp
 
 from . import metrics, sendbuffer
 
@@ -79,15 +80,49 @@ def text_frame(text: str) -> bytes:
 
 async def write_frame(consumer, text: str, frame: bytes) -> None:
     """Write `frame` (text_frame(text), built once for every socket of a
-    fan-out) to the socket's TCP transport. Going through daphne and
-    autobahn encoded and framed the text again for each socket, the biggest
-    part of a delivery's CPU. Anything unexpected takes the ordinary path."""
+    fan-out) to the socket. Going through daphne and autobahn encoded and
+    framed the text again for each socket, the biggest part of a delivery's
+    CPU. Anything unexpected takes the ordinary path."""
     protocol = _open_protocol(consumer)
-    # Over the outbound limit the ordinary path cuts the slow reader off (messenger.sendbuffer).
-    if protocol is None or sendbuffer.buffered_bytes(protocol.transport) > settings.WS_MAX_OUTBOUND_BYTES:
+    if protocol is None:
         await write_text(consumer, text)
-    else:
-        protocol.transport.write(frame)
+        return
+    transport = protocol.transport
+    buffered = sendbuffer.buffered_bytes(transport)
+    # Over the outbound limit the ordinary path cuts the slow reader off (messenger.sendbuffer).
+    if buffered > settings.WS_MAX_OUTBOUND_BYTES:
+        await write_text(consumer, text)
+    elif buffered or not _send_now(transport, frame):
+        transport.write(frame)
+
+
+def _send_now(transport, frame: bytes) -> bool:
+    """Hand `frame` to the kernel at once when Twisted holds nothing for the
+    socket; False when the caller must use transport.write.
+
+    Twisted's write() only buffers and registers the socket for writability:
+    two epoll_ctl calls and a loop turn per delivery before the send. With
+    nothing buffered, sending here keeps the byte order, and what the kernel
+    doesn't take goes to Twisted's buffer behind it.
+    """
+    if (
+        type(transport) is not _tcp.Server
+        or getattr(transport, "TLS", False)
+        or not transport.connected
+        or transport.disconnecting
+        or transport._writeDisconnected
+    ):
+        return False
+    try:
+        sent = transport.socket.send(frame)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        # A broken connection: Twisted's own write path sees it and closes the socket.
+        return False
+    if sent < len(frame):
+        transport.write(frame[sent:])
+    return True
 
 
 def _open_protocol(consumer):
