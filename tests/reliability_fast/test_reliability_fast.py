@@ -82,5 +82,5 @@ def test_flooder_closed_at_arrival_fast(lone_server, users_on, room_of):
 
 
 @pytest.mark.parametrize("servers", [{"WS_MAX_SOCKETS_PER_IP": "10"}], indirect=True)
-def test_socket_cap_per_address_fast(servers, users_on, room_of):
-    check_socket_cap(servers, users_on, room_of, cap=10, users=3, half_open=5, label="fast socket cap")
+def test_socket_cap_per_address_fast(servers, make_user, room_of):
+    check_socket_cap(servers, make_user, room_of, cap=10, attempts=20, users=3, half_open=5, label="fast socket cap")
