@@ -10,7 +10,7 @@ from messenger import errors, ratelimit, sockdb
 from messenger.consumers import SocketConsumer, error_frame
 from messenger.users import public_user
 
-from . import membership, room_hub, selectors, services
+from . import membership, room_hub, selectors, services, writer
 from .frames import ROOM_FRAMES
 from .wire import room_public
 
@@ -28,18 +28,22 @@ def _since(query_string: bytes) -> int | None:
     return int(values[0])
 
 
-def _welcome_reads(room_id: str, since: int | None, member_ids: set[int]) -> tuple[list[dict], bool, int, list[dict]]:
+def _welcome_reads(room_id: str, since: int | None, member_ids: set[int], user) -> tuple[list[dict], bool, int, list[dict]]:
     """History, hasMore, lastSeq and members of the welcome, in one trip to a database thread."""
     # The room's last_seq is read before the messages: every seq up to it is
     # committed, so the history plus what the group delivers later has no gap.
     last_seq = selectors.room_last_seq(room_id)
-    if since is None:
+    if last_seq <= (since or 0):
+        # Nothing to read (a new room, or a reconnect that missed nothing):
+        # whatever is committed after last_seq reaches the socket through the room's group.
+        history, has_more = [], False
+    elif since is None:
         history, has_more = selectors.messages_before(room_id=room_id, before=None, limit=settings.HISTORY_ON_JOIN)
     else:
         history, has_more = selectors.messages_after(room_id=room_id, since=since, limit=settings.REPLAY_MAX)
     if history:
         last_seq = max(last_seq, history[-1]["seq"])
-    return history, has_more, last_seq, selectors.members_public(member_ids)
+    return history, has_more, last_seq, selectors.members_public(member_ids, known=user)
 
 
 class RoomConsumer(SocketConsumer):
@@ -59,9 +63,9 @@ class RoomConsumer(SocketConsumer):
         # Subscribe before reading history: nothing committed after the read is missed.
         await room_hub.attach(self.room.pk, self)
         self._in_room = True
-        first_socket, member_ids = await membership.join(self.room.pk, self.user.pk, self.channel_name)
+        first_socket, member_ids = await membership.join(self.room.pk, self.user.pk, self.socket_id)
         history, has_more, last_seq, members = await sockdb.run(
-            _welcome_reads, self.room.pk, _since(self.scope.get("query_string", b"")), member_ids
+            _welcome_reads, self.room.pk, _since(self.scope.get("query_string", b"")), member_ids, self.user
         )
         await self.send_frame(
             {
@@ -77,7 +81,7 @@ class RoomConsumer(SocketConsumer):
         await room_hub.ready(self.room.pk, self, last_seq, member_ids)
         if first_socket:
             await services.room_member_announce(
-                room_id=self.room.pk, user=self.user, joined=True, skip_channel=self.channel_name
+                room_id=self.room.pk, user=self.user, joined=True, skip_channel=self.socket_id
             )
 
     async def closed(self, code):
@@ -86,7 +90,7 @@ class RoomConsumer(SocketConsumer):
         room_id = self.room.pk
         await services.typing_end(room_id=room_id, user=self.user)
         await room_hub.detach(room_id, self)
-        if await membership.leave(room_id, self.user.pk, self.channel_name):
+        if await membership.leave(room_id, self.user.pk, self.socket_id):
             await services.room_member_announce(room_id=room_id, user=self.user, joined=False)
 
     # --- frames out -----------------------------------------------------------
@@ -121,11 +125,9 @@ class RoomConsumer(SocketConsumer):
     async def frame_chat(self, frame):
         room_id, client_id = self.room.pk, frame.clientId
         # A resend is answered before the rate limit: it costs the sender nothing.
-        existing = await sockdb.run(
-            selectors.message_by_client_id, room_id=room_id, sender_id=self.user.pk, client_id=client_id
-        )
-        if existing is not None:
-            await self.send_frame({"type": "ack", "clientId": client_id, "seq": existing.seq})
+        earlier_seq = await writer.stored_seq(room_id=room_id, sender_id=self.user.pk, client_id=client_id)
+        if earlier_seq is not None:
+            await self.send_frame({"type": "ack", "clientId": client_id, "seq": earlier_seq})
             return
         if await self._limited(f"chat:{room_id}:{self.user.pk}", settings.CHAT_RATE, client_id):
             return
@@ -173,4 +175,4 @@ class RoomConsumer(SocketConsumer):
     async def frame_ping(self, frame):
         await super().frame_ping(frame)
         if self._in_room:
-            await membership.refresh(self.room.pk, self.user.pk, self.channel_name)
+            await membership.refresh(self.room.pk, self.user.pk, self.socket_id)

@@ -28,11 +28,11 @@ log = logging.getLogger("chat.room_hub")
 
 
 class _Member:
-    __slots__ = ("consumer", "channel", "delivered_seq", "waiting")
+    __slots__ = ("consumer", "socket_id", "delivered_seq", "waiting")
 
     def __init__(self, consumer):
         self.consumer = consumer
-        self.channel = consumer.channel_name
+        self.socket_id = consumer.socket_id
         self.delivered_seq = 0
         # (seq or None, text, id of the user a join/leave is about) handed
         # over before the socket's welcome went out.
@@ -96,7 +96,7 @@ class LocalRoom:
     async def _deliver(self, seq: int | None, text: str, *, skip: str | None = None, about: int | None = None) -> None:
         frame = hub.text_frame(text)
         for member in list(self.members.values()):
-            if member.channel != skip:
+            if member.socket_id != skip:
                 await member.offer(seq, text, frame, about)
 
     async def _fetch(self, first: int, last: int) -> list[tuple[int, str]]:
@@ -116,7 +116,7 @@ async def attach(room_id: str, consumer) -> None:
     if room is None:
         room = _rooms[room_id] = LocalRoom(room_id)
     member = _Member(consumer)
-    room.members[member.channel] = member
+    room.members[member.socket_id] = member
     try:
         await asyncio.shield(room.opening)
     except Exception:
@@ -128,7 +128,7 @@ async def ready(room_id: str, consumer, last_seq: int, member_ids: set[int]) -> 
     """The socket's welcome (history up to last_seq, members member_ids) went
     out: deliver what came after it, except `join`s of users it already lists
     (in a room filling up, those were half of all join frames)."""
-    member = _rooms[room_id].members[consumer.channel_name]
+    member = _rooms[room_id].members[consumer.socket_id]
     member.delivered_seq = last_seq
     # Only the first join/leave about a listed user can be one the list already shows.
     listed = set(member_ids)
@@ -145,7 +145,7 @@ async def ready(room_id: str, consumer, last_seq: int, member_ids: set[int]) -> 
 
 async def detach(room_id: str, consumer) -> None:
     room = _rooms.get(room_id)
-    if room is None or room.members.pop(consumer.channel_name, None) is None:
+    if room is None or room.members.pop(consumer.socket_id, None) is None:
         return
     if not room.members:
         # Gone from the map first: a socket that arrives meanwhile opens a fresh subscription.

@@ -77,10 +77,17 @@ def public_room(room_id: str) -> Room | None:
     return room
 
 
-def members_public(user_ids: set[int]) -> list[dict]:
-    """Public objects of the active users among user_ids, by id (cached for CACHE_TTL_S)."""
+def members_public(user_ids: set[int], *, known=None) -> list[dict]:
+    """Public objects of the active users among user_ids, by id (cached for
+    CACHE_TTL_S). `known`, a user already loaded with its profile (the one
+    joining), is shown as loaded instead of read again."""
     now = time.monotonic()
     found, missing = [], []
+    if known is not None and known.pk in user_ids:
+        shown = public_user(known)
+        _public_users[known.pk] = (now + CACHE_TTL_S, shown)
+        found.append(shown)
+        user_ids = user_ids - {known.pk}
     for user_id in user_ids:
         hit = _public_users.get(user_id)
         if hit is not None and hit[0] > now:

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from messenger import analytics, crypto, errors, fanout, hooks, sockdb
-from messenger.models import Profile
+from messenger import analytics, errors, fanout, hooks, sockdb
 from messenger.users import public_user, users_with_profiles
 
 from . import hooks as chat_hooks
-from . import ids, selectors, typing_state, unread
+from . import ids, selectors, typing_state, unread, writer
 from .models import Message, ReadMarker, Room
 from .wire import chat_frame
 
@@ -109,53 +108,18 @@ async def room_member_announce(*, room_id: str, user, joined: bool, skip_channel
 # --- messages ----------------------------------------------------------------
 
 
-def _message_store(*, room_id: str, sender, text: str, client_id: str, bot: bool) -> tuple[Message, bool]:
-    """Write the message with the room's next seq; (row, False) for a repeated clientId.
-
-    The Room row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
-    IMMEDIATE transactions serialise writers) makes seq exact under
-    concurrent writers in any number of processes, and makes commits happen
-    in seq order.
-    """
-    with transaction.atomic():
-        room = Room.objects.select_for_update().only("locked", "last_seq").filter(pk=room_id).first()
-        if room is None:
-            raise ChatRefused(errors.FORBIDDEN, "The room is gone.")
-        existing = Message.objects.filter(room_id=room_id, sender=sender, client_id=client_id).first()
-        if existing is not None:
-            existing.sender = sender
-            return existing, False
-        if room.locked:
-            raise ChatRefused(errors.ROOM_LOCKED, "This room is locked by a moderator.")
-        if not bot and Profile.objects.filter(user_id=sender.pk, muted=True).exists():
-            raise ChatRefused(errors.MUTED, "You are muted and cannot send messages.")
-        # A block made while the DM socket was open stops the blocked user's writes from then on.
-        if selectors.dm_refusal(room_id=room_id, sender=sender):
-            raise ChatRefused(errors.FORBIDDEN, "This user does not take messages from you.")
-        seq = room.last_seq + 1
-        Room.objects.filter(pk=room_id).update(last_seq=seq)
-        message = Message.objects.create(
-            room_id=room_id,
-            seq=seq,
-            sender=sender,
-            client_id=client_id,
-            text=crypto.encrypt_text(text, room_id, seq),
-            bot=bot,
-            ts=int(time.time() * 1000),
-        )
-    return message, True
-
-
 async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: bool = False) -> SendResult:
     """The one way a chat message enters a room (sockets and bots alike).
 
-    Stored first, then announced to the room on every process, then handed to
-    chat.hooks.message_stored. A repeated clientId returns the original seq.
+    Stored first (chat.writer: concurrent messages to a room share one
+    transaction), then announced to the room on every process, then handed
+    to chat.hooks.message_stored. A repeated clientId returns the original seq.
     Raises ChatRefused for a locked room, a muted sender or a DM partner's block.
     """
-    message, created = await sockdb.run(
-        _message_store, room_id=room_id, sender=sender, text=text, client_id=client_id, bot=bot
-    )
+    outcome = await writer.message_write(room_id=room_id, draft=writer.Draft(sender, client_id, text, bot))
+    if isinstance(outcome, writer.Refused):
+        raise ChatRefused(outcome.code, outcome.message)
+    message, created = outcome.message, outcome.created
     frame = chat_frame(message)
     if not created:
         return SendResult(seq=message.seq, created=False, frame=frame, message_id=message.pk)

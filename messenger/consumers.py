@@ -8,9 +8,11 @@ revocation on every process, and never a 1011 for a bad frame.
 """
 
 import asyncio
+import itertools
 import logging
+import pprint
 import time
-from collections import deque
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -23,8 +25,13 @@ from django.conf import settings
 from . import analytics, auth, clientip, context, errors, fanout, metrics, sockdb, socketcap, tokens
 from .framequeue import FrameQueue
 from .outage import channel_layer_reachable, unavailable
+from .usergroups import user_groups
 
 log = logging.getLogger("messenger.ws")
+
+# Socket ids are unique across processes: room membership in Redis is keyed by them.
+_PROCESS_TAG = uuid.uuid4().hex[:12]
+_socket_numbers = itertools.count(1)
 
 
 def _fail_with_close_frames() -> None:
@@ -73,6 +80,34 @@ def _limit_inbound_messages_only() -> None:
 
 
 _limit_inbound_messages_only()
+
+
+class _Formatted:
+    """pformat(obj), computed only if a log line is written."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __format__(self, spec):
+        return format(pprint.pformat(self.obj), spec)
+
+    __str__ = __repr__ = lambda self: pprint.pformat(self.obj)
+
+
+def _lazy_autobahn_config_log() -> None:
+    """Autobahn pretty-prints its ~40 protocol options on every connection for
+    a debug log line that is discarded: about 10% of the event loop's time
+    per connect under cProfile (300 connects into rooms of 100)."""
+    from autobahn.websocket import protocol
+
+    if protocol.pformat is not pprint.pformat:
+        return
+    protocol.pformat = _Formatted
+
+
+_lazy_autobahn_config_log()
 
 
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
@@ -128,12 +163,18 @@ class _Window:
     __slots__ = ("limit", "window", "times")
 
     def __init__(self, limit: int, window: float):
-        self.limit, self.window, self.times = limit, window, deque()
+        # A list, not a deque: an idle socket holds a time or two, and a deque
+        # allocates a block of 64 slots (~600 bytes) for them. Trimming the
+        # front of at most limit + 1 entries is cheap.
+        self.limit, self.window, self.times = limit, window, []
 
     def exceeded(self, now: float) -> bool:
         times = self.times
-        while times and times[0] <= now - self.window:
-            times.popleft()
+        expired = 0
+        while expired < len(times) and times[expired] <= now - self.window:
+            expired += 1
+        if expired:
+            del times[:expired]
         times.append(now)
         return len(times) > self.limit
 
@@ -148,25 +189,27 @@ class SocketConsumer(AsyncWebsocketConsumer):
     via = ""
     _closing = False
     _counted_address: str | None = None
+    _joined_user_group = False
+    # Group events that arrive while the socket is opening, in order; None once it is open.
+    _held_events: list | None = None
 
     # --- connection -------------------------------------------------------
 
     async def __call__(self, scope, receive, send):
-        """Channels subscribes the socket's channel before the consumer runs; with
-        Redis down that failed into daphne as an application crash. Refuse with
-        4503 instead, as connect does when Redis fails later."""
+        """Not Channels' loop, which gives every consumer a channel-layer
+        channel (with the pub/sub layer a Redis SUBSCRIBE per connect and an
+        UNSUBSCRIBE per close) and a task listening on it. Nothing is sent to
+        a socket's own channel: room frames come through chat.room_hub and
+        the user's group events through messenger.usergroups, so the socket
+        reads only what its client sends."""
+        self.scope = scope
+        self.socket_id = f"{_PROCESS_TAG}.{next(_socket_numbers)}"
+        self.base_send = send
         try:
-            return await super().__call__(scope, receive, send)
-        except Exception as exc:
-            if hasattr(self, "channel_receive") or not unavailable(exc):
-                raise
-            log.warning("socket refused: channel layer unavailable", extra={"kind": self.kind})
-            if (await receive())["type"] == "websocket.connect":
-                await send({"type": "websocket.accept"})
-                await send({"type": "websocket.send", "text": orjson.dumps(error_frame(
-                    errors.UNAVAILABLE, "The service is briefly unavailable; reconnecting later will work."
-                )).decode()})
-                await send({"type": "websocket.close", "code": errors.CLOSE_TRY_AGAIN})
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def connect(self):
         await self.accept()
@@ -200,7 +243,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await self.close_with(code, "refused")
             return
         context.log_user.set(self.user.username)
-        await self.channel_layer.group_add(fanout.user_group(self.user.pk), self.channel_name)
+        self._held_events = []
+        await user_groups.add(fanout.user_group(self.user.pk), self)
         self._joined_user_group = True
         registry.add(self)
         metrics.SOCKETS_OPEN.labels(self.kind).inc()
@@ -208,6 +252,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         context.log_room.set(self._route_room())
         log.info("socket opened", extra={"kind": self.kind, "via": self.via})
         await self.opened()
+        await self._release_held_events()
 
     async def close_unavailable(self):
         """An UNAVAILABLE error frame, then 4503 (try again later): the client reconnects with backoff."""
@@ -285,15 +330,15 @@ class SocketConsumer(AsyncWebsocketConsumer):
                     log.warning("could not clean up closed socket: dependency unavailable", extra={"kind": self.kind})
                 else:
                     log.exception("error while closing socket", extra={"kind": self.kind})
-            if getattr(self, "_joined_user_group", False):
-                await self._leave_group(fanout.user_group(self.user.pk))
+            if self._joined_user_group:
+                await self.leave_group(fanout.user_group(self.user.pk))
                 metrics.SOCKETS_OPEN.labels(self.kind).dec()
                 analytics.record("ws_disconnect", user_id=self.user.pk, room_id=self._route_room(), kind=self.kind, code=code)
 
-    async def _leave_group(self, group: str):
+    async def leave_group(self, group: str):
         """Leave a group; with Redis down there is nothing to leave (its subscriptions died with it)."""
         try:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await user_groups.discard(group, self)
         except Exception as exc:
             if not unavailable(exc):
                 raise
@@ -420,6 +465,19 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict):
         if not self._closing:
             await self.send(text_data=orjson.dumps(frame).decode())
+
+    async def group_event(self, event):
+        """An event of one of the user's groups (messenger.usergroups); those that
+        arrive before the socket is open go out after what `opened` sends."""
+        if self._held_events is not None:
+            self._held_events.append(event)
+        else:
+            await self.dispatch(event)
+
+    async def _release_held_events(self):
+        while self._held_events:
+            await self.dispatch(self._held_events.pop(0))
+        self._held_events = None
 
     async def frame_out(self, event):
         """A pre-serialised frame from the channel layer (see messenger.fanout)."""

@@ -35,7 +35,8 @@ def frame_event(frame: dict, **extra) -> dict:
 
 async def group_send(group: str, event: dict) -> None:
     try:
-        await get_channel_layer().group_send(group, event)
+        # The group's name rides along: a process hears many groups on one channel (messenger.usergroups).
+        await get_channel_layer().group_send(group, {**event, "group": group})
     except Exception:
         metrics.CHANNEL_LAYER_ERRORS.inc()
         raise

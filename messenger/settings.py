@@ -113,6 +113,8 @@ WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
 WS_MAX_OUTBOUND_BYTES = env_int("WS_MAX_OUTBOUND_BYTES", 2 * 1024 * 1024)
 # Threads for sockets' database reads (messenger.sockdb); keep below DB_POOL_MAX.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
+# PostgreSQL connections per process used from the event loop (messenger.pgloop: chat writes).
+DB_LOOP_POOL_MAX = env_int("DB_LOOP_POOL_MAX", 4)
 # CHAT_RATE_LIMIT overrides the contract's 10 per 10 s for load tests (bench/).
 CHAT_RATE = (env_int("CHAT_RATE_LIMIT", 10), 10)
 NUDGE_RATE = (3, 10)

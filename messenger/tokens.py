@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,23 @@ class TokenInfo:
     token_hash: str
     # When this use pushed the expiry; 0 for a look that did not (touch=False).
     expires_at_ms: int
+
+
+_process_cache = None
+
+
+def _cache():
+    """The default cache through one client for the whole process.
+
+    `django.core.cache.cache` is one client per async context, and
+    sync_to_async carries what a call set back into the caller's context:
+    each socket's first token lookup built a client with a connection pool
+    of its own, opened a Redis connection (redis-py reads its package
+    metadata for each new connection) and kept it as long as the socket."""
+    global _process_cache
+    if _process_cache is None:
+        _process_cache = caches.create_connection("default")
+    return _process_cache
 
 
 def token_hash(token: str) -> str:
@@ -35,7 +52,7 @@ def _key(digest: str) -> str:
 
 def token_issue(*, user_id: int, epoch: int) -> tuple[str, int]:
     token = secrets.token_urlsafe(32)
-    cache.set(_key(token_hash(token)), {"u": user_id, "e": epoch}, settings.TOKEN_TTL_S)
+    _cache().set(_key(token_hash(token)), {"u": user_id, "e": epoch}, settings.TOKEN_TTL_S)
     return token, _expiry_ms()
 
 
@@ -48,25 +65,25 @@ def token_lookup(digest: str, *, touch: bool = True) -> TokenInfo | None:
     if not digest or len(digest) != 64:
         return None
     key = _key(digest)
-    data = cache.get(key)
+    data = _cache().get(key)
     if not data:
         return None
     if not touch:
         return TokenInfo(data["u"], data["e"], digest, 0)
     # touch() only extends a key that still exists: a token revoked between
     # the read above and here stays revoked (a set() would bring it back).
-    if not cache.touch(key, settings.TOKEN_TTL_S):
+    if not _cache().touch(key, settings.TOKEN_TTL_S):
         return None
     return TokenInfo(data["u"], data["e"], digest, _expiry_ms())
 
 
 def token_revoke(digest: str) -> None:
-    cache.delete(_key(digest))
+    _cache().delete(_key(digest))
 
 
 def ticket_issue(*, info: TokenInfo) -> tuple[str, int]:
     ticket = secrets.token_urlsafe(32)
-    cache.set(
+    _cache().set(
         f"tkt:{token_hash(ticket)}", {"u": info.user_id, "e": info.epoch, "t": info.token_hash}, settings.TICKET_TTL_S
     )
     return ticket, int((time.time() + settings.TICKET_TTL_S) * 1000)
@@ -77,7 +94,7 @@ def ticket_redeem(ticket: str) -> dict | None:
     if not ticket or len(ticket) > 128:
         return None
     key = f"tkt:{token_hash(ticket)}"
-    data = cache.get(key)
-    if data is None or not cache.delete(key):
+    data = _cache().get(key)
+    if data is None or not _cache().delete(key):
         return None
     return data

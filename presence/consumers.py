@@ -7,6 +7,7 @@ from django.conf import settings
 
 from messenger import fanout, hooks
 from messenger.consumers import SocketConsumer
+from messenger.usergroups import user_groups
 
 from . import broadcast, services
 from .frames import client_frames
@@ -26,8 +27,8 @@ class PresenceConsumer(SocketConsumer):
     _idle_timer: asyncio.Task | None = None
 
     async def opened(self):
-        await self.channel_layer.group_add(fanout.presence_group(self.user.pk), self.channel_name)
-        came_online = await tracker.socket_opened(user_id=self.user.pk, socket_id=self.channel_name)
+        await user_groups.add(fanout.presence_group(self.user.pk), self)
+        came_online = await tracker.socket_opened(user_id=self.user.pk, socket_id=self.socket_id)
         if came_online:
             await services.presence_signed_in(user_id=self.user.pk)
         await self.send_frame({"type": "roster", "users": await services.roster(viewer=self.user)})
@@ -37,8 +38,8 @@ class PresenceConsumer(SocketConsumer):
 
     async def closed(self, code):
         self._idle_cancel()
-        await tracker.socket_closed(user_id=self.user.pk, socket_id=self.channel_name)
-        await self.channel_layer.group_discard(fanout.presence_group(self.user.pk), self.channel_name)
+        await tracker.socket_closed(user_id=self.user.pk, socket_id=self.socket_id)
+        await self.leave_group(fanout.presence_group(self.user.pk))
 
     async def frame_presence(self, frame):
         await services.presence_set(user_id=self.user.pk, status=frame.status, personal_message=frame.personalMessage)

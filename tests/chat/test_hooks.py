@@ -2,13 +2,13 @@
 
 import io
 
-from chat import ids, services
+from chat import ids, services, writer
 from chat.models import Message, Room
 from messenger import hooks
 
 
 def _store(room_id, sender, text, client_id):
-    return services._message_store(room_id=room_id, sender=sender, text=text, client_id=client_id, bot=False)
+    return writer.store(room_id, [writer.Draft(sender, client_id, text, False)])[0]
 
 
 def test_unread_counts_follow_the_read_marker(make_user):

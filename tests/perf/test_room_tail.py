@@ -6,8 +6,7 @@ import asyncio
 
 from django.contrib.auth import get_user_model
 
-from chat import ordering
-from chat.services import _message_store
+from chat import ordering, writer
 from conftest import Api, fake_ip
 from tests.wsclient import blocking, joined, new_room, run
 
@@ -15,8 +14,8 @@ from tests.wsclient import blocking, joined, new_room, run
 def _store_without_publishing(room_id: str, username: str, client_id: str) -> int:
     """What message_send stores, with no broadcast: a publish the channel layer dropped."""
     sender = get_user_model().objects.get(username=username)
-    message, _ = _message_store(room_id=room_id, sender=sender, text="never published", client_id=client_id, bot=False)
-    return message.seq
+    (stored,) = writer.store(room_id, [writer.Draft(sender, client_id, "never published", False)])
+    return stored.message.seq
 
 
 def test_a_message_whose_publish_was_lost_arrives_live_when_the_room_goes_quiet(daphne_server, make_user):
