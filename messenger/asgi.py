@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP (Django + static files) and the two WebSockets."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "messenger.settings")
@@ -32,3 +33,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Modules, settings, URL patterns and app registries live as long as the
+# process. Frozen, they are out of the garbage collector's sight: a full
+# collection scans only what sockets and messages allocated since, instead of
+# ~120,000 start-up objects too (36 ms here, a pause of the event loop that
+# showed as a p99 spike in bench scenario (c)).
+gc.freeze()
