@@ -21,7 +21,7 @@ def daphne_argv(*, host: str | None = None, port: int | None = None, fd: int | N
         "--websocket-max-frame-size", limit,
         # Drop handshakes that never finish (slowloris-style half-open sockets).
         "--websocket_connect_timeout", "5",
-        "--ping-interval", "20",
+        "--ping-interval", str(settings.WS_PROTOCOL_PING_S),
         "--ping-timeout", "30",
         "--application-close-timeout", "5",
         # Our own JSON request log replaces daphne's access log (messenger.middleware).

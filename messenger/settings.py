@@ -106,6 +106,12 @@ REGISTER_RATE = os.environ.get("REGISTER_RATE", "10/h")
 # Socket rules (contract 2.1, 2.5).
 WS_MAX_FRAME_BYTES = 16 * 1024
 WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
+# WebSocket-level pings from the server (daphne). Dead peers are already
+# found by the contract's idle rule (4408 after WS_IDLE_TIMEOUT_S without a
+# frame; clients ping every 30 s), so these only keep quiet paths warm: at
+# daphne's default of 20 s, the pings and pongs of 10,000 idle sockets were
+# most of the server's idle CPU (docs/PERFORMANCE.md).
+WS_PROTOCOL_PING_S = env_int("WS_PROTOCOL_PING_S", 60)
 WS_FLOOD_FRAMES = (60, 10)
 WS_INVALID_FRAMES = (20, 10)
 WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
