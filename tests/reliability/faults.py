@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import redis
+import requests
 
 from tests.live import ROOT, free_port
 
@@ -40,6 +41,14 @@ def rss_kb(pid: int) -> int:
 
 def tracebacks(log_text: str) -> int:
     return log_text.count("Traceback")
+
+
+def health(server) -> int:
+    """The status of the server's /api/health, 0 when it does not answer."""
+    try:
+        return requests.get(server.url + "/api/health", timeout=5).status_code
+    except requests.RequestException:
+        return 0
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1):

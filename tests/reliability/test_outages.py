@@ -2,11 +2,10 @@
 never touched): PostgreSQL restarted under an open room socket."""
 
 import pytest
-import requests
 
 from conftest import Api, fake_ip, unique_name
 from tests.live import LiveServer, server_env
-from tests.reliability.faults import PrivatePostgres, figure, wait_until
+from tests.reliability.faults import PrivatePostgres, figure, health, wait_until
 from tests.wsclient import joined, run
 
 pytestmark = pytest.mark.reliability
@@ -21,13 +20,6 @@ def register(server: LiveServer) -> Api:
     assert response.status_code == 201, response.text
     client.token = response.json()["data"]["token"]
     return client
-
-
-def health(server: LiveServer) -> int:
-    try:
-        return requests.get(server.url + "/api/health", timeout=5).status_code
-    except requests.RequestException:
-        return 0
 
 
 @pytest.fixture

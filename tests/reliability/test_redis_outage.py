@@ -11,12 +11,11 @@ import asyncio
 import time
 
 import pytest
-import requests
 
 from chat.models import Message
 from conftest import Api, production_stack
 from tests.live import LiveServer
-from tests.reliability.faults import PrivateRedis, figure, wait_until
+from tests.reliability.faults import PrivateRedis, figure, health, wait_until
 from tests.reliability.senders import ResilientSender
 from tests.wsclient import joined, run
 
@@ -25,13 +24,6 @@ pytestmark = [pytest.mark.reliability, pytest.mark.multiprocess]
 CLIENTS = 6
 PER_CLIENT = 80
 OUTAGE_S = 10
-
-
-def health(server: LiveServer) -> int:
-    try:
-        return requests.get(server.url + "/api/health", timeout=5).status_code
-    except requests.RequestException:
-        return 0
 
 
 @pytest.fixture
