@@ -9,6 +9,7 @@ import uuid
 import pytest
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from tests.live import LiveServer
 
@@ -89,7 +90,7 @@ def second_server(start_server):
 
 @pytest.fixture
 def make_user(transactional_db):
-    from messenger import services
+    from messenger.accounts import services
 
     def make(prefix: str = "u", *, display_name: str | None = None, password: str = DEMO_PASSWORD, **kwargs):
         name = unique_name(prefix)
@@ -117,3 +118,30 @@ def signed_in(api, make_user):
         return user, client
 
     return make
+
+
+@pytest.fixture
+def moderator(transactional_db):
+    from messenger.accounts import services
+    from tests.admin_session import MOD_PASSWORD
+
+    user = services.user_create(username=unique_name("mod"), password=MOD_PASSWORD, display_name="Moderator")
+    get_user_model().objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def admin_session(daphne_server, moderator):
+    from tests.admin_session import AdminSession
+
+    return AdminSession(daphne_server.url, moderator).login()
+
+
+def envelope_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["code"] == code
+    assert body["meta"]["requestId"] == response.headers["X-Request-Id"]
+    return body["error"]

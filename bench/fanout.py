@@ -40,7 +40,7 @@ async def measure(kind: str, url: str, members: int, messages: int) -> dict:
     channels = [await layer.new_channel() for _ in range(members)]
     for channel in channels:
         await layer.group_add(GROUP, channel)
-    # The frame is serialised once, as messenger.fanout.frame_event does.
+    # The frame is serialised once, as messenger.platform.fanout.frame_event does.
     text = orjson.dumps({"type": "chat", "seq": 1, "text": "x" * 80}).decode()
 
     async def read_all(channel: str):

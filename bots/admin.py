@@ -2,7 +2,7 @@ import pydantic
 from django import forms
 from django.contrib import admin, messages
 
-from messenger import admin_actions
+from messenger.operations import admin_actions
 
 from . import quota, services
 from .models import Invocation, Persona

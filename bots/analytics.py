@@ -1,9 +1,10 @@
 """Analytics events of the bots: one structured log line, an event in the
-analytics store (messenger.analytics) and the Prometheus bot metrics."""
+analytics store (messenger.operations.analytics) and the Prometheus bot metrics."""
 
 import logging
 
-from messenger import analytics, metrics
+from messenger.operations import analytics
+from messenger.platform import metrics
 
 log = logging.getLogger("bots.analytics")
 

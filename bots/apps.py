@@ -9,8 +9,9 @@ class BotsConfig(AppConfig):
         from chat import hooks as chat_hooks
         from messenger import hooks as messenger_hooks
 
-        from . import runtime, seed, userdata, views  # noqa: F401  (views registers the `bots` collection)
+        from . import runtime, seed, userdata, views
 
         chat_hooks.message_stored.append(runtime.on_message_stored)
         messenger_hooks.seeders.append(seed.seed_bots)
-        messenger_hooks.register_exporter("bot")(userdata.bot_export)
+        messenger_hooks.register_exporter("bot", userdata.bot_export)
+        messenger_hooks.register_collection("bots", views.bots_page)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from messenger.crypto import decrypt_text
+from chat.crypto import decrypt_text
 
 from .models import Persona
 from .selectors import recent_messages

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from messenger import redis as cfm_redis
+from messenger.platform import redis_clients
 
 from .models import DailyBotUsage, DailyQuota, Persona
 
@@ -63,7 +63,7 @@ def next_reset() -> datetime:
 
 
 def _keys(day: date) -> list[str]:
-    return [cfm_redis.key("bots", "quota", day.isoformat()), cfm_redis.key("bots", "quota", day.isoformat(), "bots")]
+    return [redis_clients.key("bots", "quota", day.isoformat()), redis_clients.key("bots", "quota", day.isoformat(), "bots")]
 
 
 def _acquire_db(persona: Persona, quota: int) -> bool:
@@ -86,9 +86,9 @@ def _acquire_db(persona: Persona, quota: int) -> bool:
 async def acquire(persona: Persona) -> bool:
     """Take one interaction from today's pool for this bot; False when spent."""
     quota = settings.BOT_DAILY_QUOTA
-    if not cfm_redis.enabled():
+    if not redis_clients.enabled():
         return await database_sync_to_async(_acquire_db)(persona, quota)
-    client = cfm_redis.async_client()
+    client = redis_clients.async_client()
     result = await client.eval(
         _ACQUIRE_LUA, 2, *_keys(today()), quota, int(next_reset().timestamp()), persona.user.username
     )
@@ -97,8 +97,8 @@ async def acquire(persona: Persona) -> bool:
 
 def usage() -> Usage:
     day = today()
-    if cfm_redis.enabled():
-        client = cfm_redis.sync_client()
+    if redis_clients.enabled():
+        client = redis_clients.sync_client()
         total_key, bots_key = _keys(day)
         used = int(client.get(total_key) or 0)
         per_bot = {name.decode(): int(count) for name, count in client.hgetall(bots_key).items()}
@@ -119,8 +119,8 @@ def reset(handle: str | None = None) -> int:
     """Give today's interactions back to the pool: all of them, or one bot's
     share. Returns how many were given back."""
     day = today()
-    if cfm_redis.enabled():
-        client = cfm_redis.sync_client()
+    if redis_clients.enabled():
+        client = redis_clients.sync_client()
         total_key, bots_key = _keys(day)
         if handle:
             return int(client.eval(_RESET_BOT_LUA, 2, total_key, bots_key, handle))

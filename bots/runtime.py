@@ -22,7 +22,7 @@ from chat import ids
 from chat import services as chat_services
 from chat.hooks import StoredMessage
 from messenger import errors
-from messenger.consumers import error_frame
+from messenger.realtime.frame_errors import error_frame
 
 from . import breaker, inference, prompt, quota, selectors, services
 from .models import Persona
@@ -44,7 +44,7 @@ class Job:
 
 
 class BotService:
-    """Bound to the event loop it first ran on (daphne has one per process)."""
+    """Bound to the event loop it first ran on (a server process has one)."""
 
     def __init__(self):
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from messenger import hooks as messenger_hooks
-from messenger import services as account_services
+from messenger.accounts import services as account_services
 from messenger.models import Profile
-from messenger.moderation import moderation_record
+from messenger.operations.moderation import moderation_record
 
 from . import analytics, inference, quota, repertoire, style
 from .models import Invocation, Persona

@@ -2,7 +2,7 @@
 has anything here (its persona and usage records); people's messages to bots
 are chat's, and invocations are not linked to whoever asked."""
 
-from messenger.export import epoch_ms
+from messenger.operations.export import epoch_ms
 
 from .models import DailyBotUsage, Invocation, Persona
 

@@ -1,8 +1,7 @@
 """GET /api/bots (contract 1.3) and the `bots` collection."""
 
-from messenger.api import api
-from messenger.hooks import register_collection
-from messenger.users import public_user
+from messenger.accounts.users import public_user
+from messenger.web.envelope import api
 
 from . import quota, selectors
 
@@ -17,7 +16,6 @@ def bot_list(request):
     return {"bots": [_bot_item(persona, sleeping) for persona in selectors.bot_personas()]}
 
 
-@register_collection("bots")
 def bots_page(viewer, cursor: str, limit: int):
     personas = selectors.bot_personas(after_handle=cursor, limit=limit + 1)
     more = len(personas) > limit

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 
-from messenger import admin_actions
-from messenger.crypto import decrypt_text
+from chat.crypto import decrypt_text
+from messenger.operations import admin_actions
 
 from . import moderation
 from .models import Message, ReadMarker, Room

@@ -6,9 +6,11 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 
-from messenger import errors, ratelimit, sockdb
-from messenger.consumers import SocketConsumer, error_frame
-from messenger.users import public_user
+from messenger import errors
+from messenger.accounts.users import public_user
+from messenger.platform import db_async, ratelimit
+from messenger.realtime.frame_errors import error_frame
+from messenger.realtime.socket import SocketConsumer
 
 from . import membership, room_hub, selectors, services, writer
 from .frames import ROOM_FRAMES
@@ -56,7 +58,7 @@ class RoomConsumer(SocketConsumer):
     async def opened(self):
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         try:
-            self.room = await sockdb.run(services.room_enter, user=self.user, room_id=room_id)
+            self.room = await db_async.run(services.room_enter, user=self.user, room_id=room_id)
         except services.RoomRefused as refused:
             await self.close_with(refused.close_code, refused.message)
             return
@@ -64,7 +66,7 @@ class RoomConsumer(SocketConsumer):
         await room_hub.attach(self.room.pk, self)
         self._in_room = True
         first_socket, member_ids = await membership.join(self.room.pk, self.user.pk, self.socket_id)
-        history, has_more, last_seq, members = await sockdb.run(
+        history, has_more, last_seq, members = await db_async.run(
             _welcome_reads, self.room.pk, _since(self.scope.get("query_string", b"")), member_ids, self.user
         )
         await self.send_frame(
@@ -114,7 +116,7 @@ class RoomConsumer(SocketConsumer):
         return True
 
     async def _write_refused(self, client_id: str) -> bool:
-        code = await sockdb.run(selectors.write_refusal, room_id=self.room.pk, user=self.user)
+        code = await db_async.run(selectors.write_refusal, room_id=self.room.pk, user=self.user)
         if code is None:
             return False
         await self._refuse(code, _WRITE_REFUSALS[code], clientId=client_id)
@@ -164,7 +166,7 @@ class RoomConsumer(SocketConsumer):
             await services.typing_send(room_id=self.room.pk, user=self.user, typing=frame.typing)
 
     async def frame_history(self, frame):
-        messages, has_more = await sockdb.run(
+        messages, has_more = await db_async.run(
             selectors.messages_before, room_id=self.room.pk, before=frame.before, limit=frame.limit
         )
         await self.send_frame({"type": "history", "messages": messages, "hasMore": has_more})

@@ -2,7 +2,7 @@
 
 `ROOM_FRAMES` is the discriminated union the socket validates with; a
 schema failure is mapped to the contract's error code by
-messenger.consumers.validation_error.
+messenger.realtime.frame_errors.validation_error.
 """
 
 import re

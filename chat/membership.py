@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 
-from messenger import redis as cfm_redis
+from messenger.platform import redis_clients
 
 
 def _ttl_ms() -> int:
@@ -20,7 +20,7 @@ def _ttl_ms() -> int:
 
 
 def _key(room_id: str) -> str:
-    return cfm_redis.key("room", room_id, "members")
+    return redis_clients.key("room", room_id, "members")
 
 
 def _entry(user_id: int, socket_id: str) -> str:
@@ -75,14 +75,14 @@ def _script(source: str):
     loop = asyncio.get_running_loop()
     script = _scripts.get((loop, source))
     if script is None:
-        script = _scripts[(loop, source)] = cfm_redis.async_client().register_script(source)
+        script = _scripts[(loop, source)] = redis_clients.async_client().register_script(source)
     return script
 
 
 async def join(room_id: str, user_id: int, socket_id: str) -> tuple[bool, set[int]]:
     """Record the socket; (whether it is the user's first socket in the room,
     the ids of the users connected to the room, this one included)."""
-    if not cfm_redis.enabled():
+    if not redis_clients.enabled():
         sockets = _local.setdefault(room_id, {})
         first = user_id not in sockets.values()
         sockets[socket_id] = user_id
@@ -97,9 +97,9 @@ async def join(room_id: str, user_id: int, socket_id: str) -> tuple[bool, set[in
 
 
 async def refresh(room_id: str, user_id: int, socket_id: str) -> None:
-    if cfm_redis.enabled():
+    if redis_clients.enabled():
         now = int(time.time() * 1000)
-        async with cfm_redis.async_client().pipeline(transaction=True) as pipe:
+        async with redis_clients.async_client().pipeline(transaction=True) as pipe:
             pipe.zadd(_key(room_id), {_entry(user_id, socket_id): now + _ttl_ms()}, xx=True)
             pipe.pexpire(_key(room_id), _ttl_ms())
             await pipe.execute()
@@ -107,7 +107,7 @@ async def refresh(room_id: str, user_id: int, socket_id: str) -> None:
 
 async def leave(room_id: str, user_id: int, socket_id: str) -> bool:
     """Forget the socket; True when the user has no other socket in the room."""
-    if not cfm_redis.enabled():
+    if not redis_clients.enabled():
         sockets = _local.get(room_id, {})
         sockets.pop(socket_id, None)
         if not sockets:
@@ -119,19 +119,19 @@ async def leave(room_id: str, user_id: int, socket_id: str) -> bool:
 
 
 async def user_ids(room_id: str) -> set[int]:
-    if not cfm_redis.enabled():
+    if not redis_clients.enabled():
         return set(_local.get(room_id, {}).values())
     now = int(time.time() * 1000)
-    entries = await cfm_redis.async_client().zrangebyscore(_key(room_id), now, "+inf")
+    entries = await redis_clients.async_client().zrangebyscore(_key(room_id), now, "+inf")
     return {_user_of(entry) for entry in entries}
 
 
 async def online_counts(room_ids: list[str]) -> dict[str, int]:
     """Distinct connected users per room."""
-    if not cfm_redis.enabled():
+    if not redis_clients.enabled():
         return {room_id: len(set(_local.get(room_id, {}).values())) for room_id in room_ids}
     now = int(time.time() * 1000)
-    async with cfm_redis.async_client().pipeline(transaction=False) as pipe:
+    async with redis_clients.async_client().pipeline(transaction=False) as pipe:
         for room_id in room_ids:
             pipe.zrangebyscore(_key(room_id), now, "+inf")
         results = await pipe.execute()

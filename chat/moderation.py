@@ -1,7 +1,7 @@
 """Room and message moderation: kick, lock and unlock, delete a message,
 clear a room. Each does the change, acts on live sockets on every process
 (through the channel layer) and writes its audit record in the same
-transaction (messenger.moderation.moderation_record).
+transaction (messenger.operations.moderation.moderation_record).
 
 Every function returns what it changed (True / a count); a no-op (locking a
 locked room, deleting a deleted message) writes no record.
@@ -10,8 +10,9 @@ locked room, deleting a deleted message) writes no record.
 from asgiref.sync import async_to_sync
 from django.db import transaction
 
-from messenger import errors, fanout
-from messenger.moderation import moderation_record
+from messenger import errors
+from messenger.operations.moderation import moderation_record
+from messenger.platform import fanout
 
 from . import services
 from .models import Message, Room

@@ -1,8 +1,6 @@
-"""What chat plugs into messenger's extension points (called from ChatConfig.ready)."""
+"""What chat plugs into messenger's extension points (registered in ChatConfig.ready)."""
 
-from messenger import hooks
-
-from . import selectors, userdata
+from . import selectors
 from .models import Room
 from .winks import catalog_public
 from .wire import room_public
@@ -35,13 +33,3 @@ def seed_rooms(stdout) -> None:
         _, created = Room.objects.get_or_create(pk=room_id, defaults={"name": name, "topic": topic})
         if created:
             stdout.write(f"room {room_id}\n")
-
-
-def register() -> None:
-    hooks.register_collection("rooms")(rooms_collection)
-    hooks.register_collection("winks")(winks_collection)
-    hooks.seeders.append(seed_rooms)
-    hooks.unread_counts.append(selectors.unread_counts)
-    hooks.account_deleted.append(userdata.messages_purge_for_user)
-    hooks.register_exporter("readMarkers")(userdata.read_markers_export)
-    hooks.register_exporter("messages")(userdata.messages_export)

@@ -1,7 +1,7 @@
 """The room sockets of this process, fanned out to once per room.
 
 A room with local sockets has one subscription to its group
-(messenger.hub), one seq orderer (chat.ordering) and the sockets. Each
+(messenger.realtime.local_fanout), one seq orderer (chat.ordering) and the sockets. Each
 frame is decoded once per process and its text written to each socket.
 
 No gap, no repeat, across a socket's welcome: a socket attaches (the room
@@ -19,7 +19,8 @@ import logging
 
 import orjson
 
-from messenger import fanout, hub, sockdb
+from messenger.platform import db_async, fanout
+from messenger.realtime import library_patches, local_fanout
 
 from . import selectors
 from .ordering import SeqOrderer
@@ -53,12 +54,12 @@ class _Member:
             return
         try:
             if frame is None:
-                await hub.write_text(self.consumer, text)
+                await library_patches.write_text(self.consumer, text)
             else:
-                await hub.write_frame(self.consumer, text, frame)
+                await library_patches.write_frame(self.consumer, text, frame)
         except Exception:
-            # The client vanished before daphne noticed; its disconnect detaches it.
-            log.debug("could not write to a room socket", exc_info=True)
+            # One socket's failure must not stop the fan-out to the others; it is a bug, so it is loud.
+            log.exception("could not write a frame to a room socket", extra={"seq": seq})
 
 
 class LocalRoom:
@@ -66,7 +67,7 @@ class LocalRoom:
         self.room_id = room_id
         self.members: dict[str, _Member] = {}
         self.orderer: SeqOrderer | None = None
-        self._subscription = hub.GroupSubscription(fanout.room_group(room_id), self._on_event)
+        self._subscription = local_fanout.GroupSubscription(fanout.room_group(room_id), self._on_event)
         # A fresh context: the room's tasks outlive the socket that opened it (its log user and room).
         self.opening = asyncio.get_running_loop().create_task(self._open(), context=contextvars.Context())
 
@@ -94,17 +95,17 @@ class LocalRoom:
             await self.orderer.offer(seq, event["text"])
 
     async def _deliver(self, seq: int | None, text: str, *, skip: str | None = None, about: int | None = None) -> None:
-        frame = hub.text_frame(text)
+        frame = library_patches.text_frame(text)
         for member in list(self.members.values()):
             if member.socket_id != skip:
                 await member.offer(seq, text, frame, about)
 
     async def _fetch(self, first: int, last: int) -> list[tuple[int, str]]:
-        frames = await sockdb.run(selectors.messages_between, room_id=self.room_id, first=first, last=last)
+        frames = await db_async.run(selectors.messages_between, room_id=self.room_id, first=first, last=last)
         return [(frame["seq"], orjson.dumps(frame).decode()) for frame in frames]
 
     async def _fetch_last_seq(self) -> int:
-        return await sockdb.run(selectors.room_last_seq, self.room_id)
+        return await db_async.run(selectors.room_last_seq, self.room_id)
 
 
 _rooms: dict[str, LocalRoom] = {}

@@ -1,4 +1,4 @@
-"""Reads of the chat app (sync; sockets call them through messenger.sockdb)."""
+"""Reads of the chat app (sync; sockets call them through messenger.platform.db_async)."""
 
 import time
 
@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from messenger import errors, hooks
-from messenger.users import public_user, users_with_profiles
+from messenger.accounts.users import public_user, users_with_profiles
 
 from . import ids
 from .models import Message, ReadMarker, Room

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from messenger import analytics, errors, fanout, hooks, sockdb
-from messenger.users import public_user, users_with_profiles
+from messenger import errors, hooks
+from messenger.accounts.users import public_user, users_with_profiles
+from messenger.operations import analytics
+from messenger.platform import db_async, fanout
 
 from . import hooks as chat_hooks
 from . import ids, selectors, typing_state, unread, writer
@@ -195,5 +197,5 @@ def read_marker_advance(*, user, room_id: str, seq: int) -> int:
 
 async def read_marker_move(*, user, room_id: str, seq: int) -> None:
     """The `read` frame: advance the marker, then show the user's clients the room's new unread entry."""
-    await sockdb.run(read_marker_advance, user=user, room_id=room_id, seq=seq)
+    await db_async.run(read_marker_advance, user=user, room_id=room_id, seq=seq)
     await unread.reader_notify(user_id=user.pk, room_id=room_id)

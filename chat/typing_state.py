@@ -10,8 +10,8 @@ import asyncio
 
 from django.conf import settings
 
-from messenger import fanout
-from messenger.users import public_user
+from messenger.accounts.users import public_user
+from messenger.platform import fanout
 
 _timers: dict[tuple[str, int], asyncio.TimerHandle] = {}
 # Expiry broadcasts in flight (the loop keeps only weak references to tasks).

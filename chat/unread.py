@@ -2,13 +2,13 @@
 
 A user who is online without the DM's window open hears of a new DM at once,
 and a `read` on one socket updates the counts the user's other clients show.
-The frames go to messenger.fanout.presence_group, so chat never imports
+The frames go to messenger.platform.fanout.presence_group, so chat never imports
 presence.
 """
 
 from channels.db import database_sync_to_async
 
-from messenger import fanout
+from messenger.platform import fanout
 
 from . import ids, selectors
 

@@ -3,7 +3,7 @@ access request (registered on messenger.hooks by chat.registrations)."""
 
 from django.conf import settings
 
-from messenger.crypto import decrypt_text
+from chat.crypto import decrypt_text
 
 from .models import Message, ReadMarker
 

@@ -4,8 +4,8 @@ from asgiref.sync import sync_to_async
 from pydantic import BaseModel, Field
 
 from messenger import errors
-from messenger.api import ApiError, api, parse_body
-from messenger.users import users_with_profiles
+from messenger.accounts.users import users_with_profiles
+from messenger.web.envelope import ApiError, api, parse_body
 
 from . import ids, membership, selectors, services
 from .winks import catalog_public

@@ -1,7 +1,7 @@
 """Server frames of the room socket built from rows (contract 2.4 field names)."""
 
-from messenger.crypto import decrypt_text
-from messenger.users import public_user
+from chat.crypto import decrypt_text
+from messenger.accounts.users import public_user
 
 from .models import Message, Room
 

@@ -17,7 +17,7 @@ Refusals (ROOM_LOCKED, MUTED, FORBIDDEN) are per message. A transaction that
 fails is rolled back and acknowledges nothing: each of its senders gets the
 error (UNAVAILABLE when the database is down) and may send again.
 
-On PostgreSQL the transaction runs on the event loop (messenger.pgloop) in
+On PostgreSQL the transaction runs on the event loop (messenger.platform.pg_async) in
 two round trips: lock and reads in one; insert, update and commit in the
 other. On SQLite (embedded) the same plan runs through the ORM on a
 socket DB thread.
@@ -33,8 +33,11 @@ from dataclasses import dataclass
 import psycopg
 from django.db import transaction
 
-from messenger import crypto, errors, pgloop, sockdb
+from chat import crypto
+from messenger import errors
 from messenger.models import Profile
+from messenger.platform import db_async
+from messenger.platform import pg_async as pgloop
 
 from . import ids, selectors
 from .models import Message, Room
@@ -177,11 +180,11 @@ _OPEN = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INER
 
 async def _store_sql(room_id: str, drafts: list[Draft]) -> list[Outcome]:
     """One transaction for the drafts in two round trips from this loop, each
-    a query string of several statements (messenger.pgloop binds parameters
+    a query string of several statements (messenger.platform.pg_async binds parameters
     client-side, which allows that)."""
     # DM blocks are checked before the lock, on a thread (the block rules are
     # the ORM's, in messenger.hooks); a block is not tied to the room lock either.
-    blocked = await sockdb.run(_blocked_senders, room_id, drafts) if ids.dm_participants(room_id) else set()
+    blocked = await db_async.run(_blocked_senders, room_id, drafts) if ids.dm_participants(room_id) else set()
     senders = {draft.sender.pk: draft.sender for draft in drafts}
     async with pgloop.connection() as conn:
         try:
@@ -226,7 +229,7 @@ async def _store_sql(room_id: str, drafts: list[Draft]) -> list[Outcome]:
 async def _store(room_id: str, drafts: list[Draft]) -> list[Outcome]:
     if pgloop.enabled():
         return await _store_sql(room_id, drafts)
-    return await sockdb.run(store, room_id, drafts)
+    return await db_async.run(store, room_id, drafts)
 
 
 # --- the writers -------------------------------------------------------------------
@@ -304,7 +307,7 @@ _SEQ_OF = f"SELECT seq FROM {_MESSAGE} WHERE room_id = %s AND sender_id = %s AND
 async def stored_seq(*, room_id: str, sender_id: int, client_id: str) -> int | None:
     """The seq of the sender's message with this clientId in the room, if stored."""
     if not pgloop.enabled():
-        found = await sockdb.run(
+        found = await db_async.run(
             selectors.message_by_client_id, room_id=room_id, sender_id=sender_id, client_id=client_id
         )
         return found.seq if found is not None else None

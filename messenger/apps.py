@@ -7,9 +7,11 @@ class MessengerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, collections, seed, startup  # noqa: F401  (registers checks, collections, seeders)
+        from messenger import hooks
+        from messenger.accounts import directory, seed
+        from messenger.operations import analytics, audit, checks, erasure
 
-        startup.warn_about_configuration()
-        from . import analytics, audit, erasure, hooks
-
+        checks.register()
+        hooks.register_collection("users", directory.users_page)
+        hooks.seeders.append(seed.seed_users)
         hooks.account_deleted.extend([analytics.account_deleted, audit.account_deleted, erasure.account_deleted])

@@ -15,13 +15,15 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.urls import re_path  # noqa: E402
 
 from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
-from messenger.consumers import NotFoundConsumer  # noqa: E402
-from messenger.handshake import drop_stalled_requests  # noqa: E402
-from messenger.sendbuffer import cut_off_slow_readers  # noqa: E402
+from messenger.operations import checks  # noqa: E402
+from messenger.realtime import library_patches  # noqa: E402
+from messenger.realtime.socket import NotFoundConsumer  # noqa: E402
 from presence.routing import websocket_urlpatterns as presence_sockets  # noqa: E402
 
-drop_stalled_requests()
-cut_off_slow_readers()
+# The server imports the application before it builds its protocol
+# factories, so the patches are in place for every connection.
+library_patches.install()
+checks.warn_about_configuration()
 
 # Origins are checked by the consumers after accepting, so that a refused
 # browser sees close code 4403 instead of a failed handshake (contract 2.1).

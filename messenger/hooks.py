@@ -3,12 +3,13 @@
 Import direction is bots -> chat -> messenger and presence -> messenger, so
 when chat needs something presence knows (blocks) or presence needs
 something chat knows (unread counts), they meet here. Apps append to these
-lists in their AppConfig.ready().
+lists (or call the register_* functions) in their AppConfig.ready(), and
+nowhere else: an import never registers anything.
 
 * account_deleted: fn(user), called inside the deletion transaction before the
   User row goes; each app purges what it holds about the user.
 * collections: `GET /api/data/{name}` readers: fn(viewer, cursor, limit) ->
-  (items, next_cursor). Register with @register_collection("name").
+  (items, next_cursor). Register with register_collection("name", fn).
 * seeders: `manage.py seed_demo` steps, in INSTALLED_APPS order: fn(stdout).
 * dm_allowed: fn(sender_user, other_user) -> bool (sync). False refuses the DM
   (403 on POST /api/dm, 4403 on the DM socket). Presence registers the block rule.
@@ -19,7 +20,7 @@ lists in their AppConfig.ready().
   falling asleep, admin edits); presence registers the broadcaster.
 * user_exporters: `manage.py export_user` sections, name -> fn(user) -> data
   (JSON-serialisable, sync), or None when the app holds nothing about this
-  user (the section is left out). Register with @register_exporter("name").
+  user (the section is left out). Register with register_exporter("name", fn).
 """
 
 from collections.abc import Awaitable, Callable
@@ -33,20 +34,16 @@ profile_changed: list[Callable[[int], Awaitable[None]]] = []
 user_exporters: dict[str, Callable] = {}
 
 
-def register_collection(name: str):
-    def decorate(fn):
-        collections[name] = fn
-        return fn
-
-    return decorate
+def register_collection(name: str, reader: Callable) -> None:
+    if name in collections:
+        raise ValueError(f"collection {name!r} is registered twice")
+    collections[name] = reader
 
 
-def register_exporter(name: str):
-    def decorate(fn):
-        user_exporters[name] = fn
-        return fn
-
-    return decorate
+def register_exporter(name: str, exporter: Callable) -> None:
+    if name in user_exporters:
+        raise ValueError(f"export section {name!r} is registered twice")
+    user_exporters[name] = exporter
 
 
 def dm_permitted(sender, other) -> bool:

@@ -40,7 +40,7 @@ class AnalyticsEvent(models.Model):
     """One product event (the role of Workers Analytics Engine), kept apart from chat data.
 
     `user_id` is a plain integer, not a foreign key: events outlive nothing
-    but counts, and an account deletion sets it to NULL (messenger.analytics).
+    but counts, and an account deletion sets it to NULL (messenger.operations.analytics).
     """
 
     name = models.CharField(max_length=32)
@@ -60,7 +60,7 @@ class AuditLog(models.Model):
     """Who did what to whom, when and why: moderation, deletions, quota resets.
 
     Actor and target are copied as labels so the record stays readable after
-    either account is gone; an account deletion anonymises both (messenger.audit).
+    either account is gone; an account deletion anonymises both (messenger.operations.audit).
     """
 
     ts = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -4,7 +4,7 @@ Two modes:
 * embedded default (no REDIS_URL / DATABASE_URL): SQLite, the in-memory
   channel layer and the local-memory cache, one process;
 * production mode (REDIS_URL and/or DATABASE_URL set): Redis for the channel
-  layer, tokens and rate limits, PostgreSQL for data, several daphne processes.
+  layer, tokens and rate limits, PostgreSQL for data, several server processes.
 Every variable is listed with its default in README.md.
 """
 
@@ -16,6 +16,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from messenger import realtime
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = Path(os.environ.get("CFM_LOCAL_DIR", BASE_DIR / ".local"))
@@ -106,10 +108,10 @@ REGISTER_RATE = os.environ.get("REGISTER_RATE", "10/h")
 # Socket rules (contract 2.1, 2.5).
 WS_MAX_FRAME_BYTES = 16 * 1024
 WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
-# WebSocket-level pings from the server (daphne). Dead peers are already
+# WebSocket-level pings from the server. Dead peers are already
 # found by the contract's idle rule (4408 after WS_IDLE_TIMEOUT_S without a
 # frame; clients ping every 30 s), so these only keep quiet paths warm: at
-# daphne's default of 20 s, the pings and pongs of 10,000 idle sockets were
+# the server's default of 20 s, the pings and pongs of 10,000 idle sockets were
 # most of the server's idle CPU (docs/PERFORMANCE.md).
 WS_PROTOCOL_PING_S = env_int("WS_PROTOCOL_PING_S", 60)
 WS_FLOOD_FRAMES = (60, 10)
@@ -117,9 +119,9 @@ WS_INVALID_FRAMES = (20, 10)
 WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
 # Outbound bytes a socket may have waiting in the server before it is cut off (messenger/sendbuffer.py).
 WS_MAX_OUTBOUND_BYTES = env_int("WS_MAX_OUTBOUND_BYTES", 2 * 1024 * 1024)
-# Threads for sockets' database reads (messenger.sockdb); keep below DB_POOL_MAX.
+# Threads for sockets' database reads (messenger.platform.db_async); keep below DB_POOL_MAX.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
-# PostgreSQL connections per process used from the event loop (messenger.pgloop: chat writes).
+# PostgreSQL connections per process used from the event loop (messenger.platform.pg_async: chat writes).
 DB_LOOP_POOL_MAX = env_int("DB_LOOP_POOL_MAX", 4)
 # CHAT_RATE_LIMIT overrides the contract's 10 per 10 s for load tests (bench/).
 CHAT_RATE = (env_int("CHAT_RATE_LIMIT", 10), 10)
@@ -170,7 +172,7 @@ if ACCOUNT_DELETION_MESSAGES not in ("blank", "delete"):
     raise ImproperlyConfigured('ACCOUNT_DELETION_MESSAGES must be "blank" or "delete".')
 
 INSTALLED_APPS = [
-    "daphne",
+    *realtime.SERVER_APPS,
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -186,7 +188,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "messenger.middleware.RequestContextMiddleware",
+    "messenger.web.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -210,7 +212,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "messenger.beacon.web_analytics",
+                "messenger.web.beacon.web_analytics",
             ],
         },
     },
@@ -284,7 +286,7 @@ else:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_VIEW = "messenger.api.ratelimited_view"
+RATELIMIT_VIEW = "messenger.web.envelope.ratelimited_view"
 
 # Django's default PBKDF2, hashed on low-priority threads so that
 # sign-ins never take the event loop's core (messenger/hashing.py).
@@ -292,7 +294,7 @@ RATELIMIT_VIEW = "messenger.api.ratelimited_view"
 # for a hash's algorithm, so listing Django's own pbkdf2_sha256 hasher after
 # ours made every sign-in hash at normal priority (bench (e), py-spy).
 PASSWORD_HASHERS = [
-    "messenger.hashing.NicePBKDF2PasswordHasher",
+    "messenger.accounts.hashing.NicePBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
@@ -367,16 +369,24 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# JSON lines in production and whenever the output is a file or pipe; words
+# for a person running the embedded default in a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if not PRODUCTION and sys.stderr.isatty() else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "json" or "text".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "messenger.logging.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "formatters": {
+        "json": {"()": "messenger.platform.logs.JsonFormatter"},
+        "text": {"()": "messenger.platform.logs.ConsoleFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.channels.server": {"level": "WARNING"},
-        "daphne": {"level": "WARNING"},
+        **{name: {"level": "WARNING"} for name in realtime.SERVER_LOGGERS},
     },
 }
 logging.captureWarnings(True)

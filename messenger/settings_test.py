@@ -14,8 +14,8 @@ os.environ.setdefault("PRESENCE_GRACE_S", "1.5")
 # /metrics is off unless configured; the live servers of the tests scrape it with this.
 os.environ.setdefault("METRICS_TOKEN", "test-metrics-token")
 
-from .settings import *  # noqa: E402,F403
-from .settings import DATABASES, LOCAL_DIR  # noqa: E402
+from messenger.settings import *  # noqa: E402,F403
+from messenger.settings import DATABASES, LOCAL_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # One test database per pytest process, so parallel runs never collide.

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from messenger import metrics, moderation_admin, pages, views
+from messenger.operations import dashboard
+from messenger.web import metrics_view, pages, views
 
 urlpatterns = [
     path("api/auth/login", views.login),
@@ -16,9 +17,9 @@ urlpatterns = [
     path("", include("presence.urls")),
     path("", include("bots.urls")),
     re_path(r"^api/(?P<rest>.*)$", views.not_found),
-    path("admin/dashboard/", moderation_admin.dashboard, name="cfm-dashboard"),
+    path("admin/dashboard/", dashboard.dashboard, name="cfm-dashboard"),
     path("admin/", admin.site.urls),
-    path("metrics", metrics.metrics_view),
+    path("metrics", metrics_view.metrics_view),
     path("privacy/", pages.privacy, name="privacy"),
     path("", pages.app, name="app"),
 ]

@@ -6,6 +6,15 @@ class PresenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import hooks
+        from messenger import hooks
 
-        hooks.register()
+        from . import broadcast
+        from . import hooks as presence_hooks
+        from .seed import contacts_seed
+
+        hooks.dm_allowed.append(presence_hooks.dm_allowed)
+        hooks.profile_changed.append(broadcast.profile_changed)
+        hooks.account_deleted.append(presence_hooks.account_deleted)
+        hooks.register_exporter("contacts", presence_hooks.contacts_export)
+        hooks.register_exporter("listedBy", presence_hooks.listed_by_export)
+        hooks.seeders.append(contacts_seed)

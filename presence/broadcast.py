@@ -1,7 +1,7 @@
 """Presence frames out: to the presence sockets of interested users, on every
 process, through the channel layer.
 
-Presence sockets join their own per-user group (messenger.fanout.presence_group,
+Presence sockets join their own per-user group (messenger.platform.fanout.presence_group,
 not the user group that room sockets share), so these frames reach presence
 sockets only.
 """
@@ -10,8 +10,8 @@ import asyncio
 
 from channels.db import database_sync_to_async
 
-from messenger import fanout
-from messenger.users import public_user, users_with_profiles
+from messenger.accounts.users import public_user, users_with_profiles
+from messenger.platform import fanout
 
 from . import liveness, selectors
 

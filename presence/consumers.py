@@ -5,9 +5,10 @@ import asyncio
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from messenger import fanout, hooks
-from messenger.consumers import SocketConsumer
-from messenger.usergroups import user_groups
+from messenger import hooks
+from messenger.platform import fanout
+from messenger.realtime.socket import SocketConsumer
+from messenger.realtime.user_groups import user_groups
 
 from . import broadcast, services
 from .frames import client_frames

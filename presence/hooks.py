@@ -4,13 +4,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
-from messenger import fanout, hooks
-from messenger.export import epoch_ms
-from messenger.users import public_user
+from messenger.accounts.users import public_user
+from messenger.operations.export import epoch_ms
+from messenger.platform import fanout
 
-from . import broadcast, liveness, selectors, services
+from . import liveness, selectors, services
 from .models import Contact
-from .seed import contacts_seed
 
 
 def dm_allowed(sender, other) -> bool:
@@ -37,12 +36,3 @@ def contacts_export(user) -> list[dict]:
 def listed_by_export(user) -> list[str]:
     """export_user: who has the user on their list."""
     return sorted(Contact.objects.filter(contact=user, listed=True).values_list("owner__username", flat=True))
-
-
-def register() -> None:
-    hooks.dm_allowed.append(dm_allowed)
-    hooks.profile_changed.append(broadcast.profile_changed)
-    hooks.account_deleted.append(account_deleted)
-    hooks.register_exporter("contacts")(contacts_export)
-    hooks.register_exporter("listedBy")(listed_by_export)
-    hooks.seeders.append(contacts_seed)

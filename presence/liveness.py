@@ -18,7 +18,7 @@ import time
 
 from django.conf import settings
 
-from messenger import redis as cfm_redis
+from messenger.platform import redis_clients
 
 # Keys are built inside the scripts from ARGV[1], the prefix, because the
 # set of users touched is only known while running.
@@ -98,10 +98,10 @@ class _RedisLiveness:
         self._scripts: dict = {}
 
     def _prefix(self) -> str:
-        return cfm_redis.key("presence", "")
+        return redis_clients.key("presence", "")
 
     async def _run(self, name: str, source: str, *args) -> list:
-        client = cfm_redis.async_client()
+        client = redis_clients.async_client()
         script = self._scripts.get((name, id(client)))
         if script is None:
             script = self._scripts[(name, id(client))] = client.register_script(source)
@@ -122,7 +122,7 @@ class _RedisLiveness:
     async def online(self, user_ids: list[int]) -> set[int]:
         if not user_ids:
             return set()
-        client = cfm_redis.async_client()
+        client = redis_clients.async_client()
         prefix = self._prefix()
         async with client.pipeline(transaction=False) as pipe:
             pipe.zmscore(prefix + "online", user_ids)
@@ -136,7 +136,7 @@ class _RedisLiveness:
         }
 
     def forget_sync(self, user_id: int) -> None:
-        client = cfm_redis.sync_client()
+        client = redis_clients.sync_client()
         client.eval(_LUA_FORGET, 0, self._prefix(), user_id)
 
 
@@ -218,7 +218,7 @@ _backend = None
 def backend():
     global _backend
     if _backend is None:
-        _backend = _RedisLiveness() if cfm_redis.enabled() else _LocalLiveness()
+        _backend = _RedisLiveness() if redis_clients.enabled() else _LocalLiveness()
     return _backend
 
 

@@ -1,7 +1,7 @@
 """Demo contacts for `manage.py seed_demo`: a lively, mutual list (idempotent)."""
 
-from messenger.seed import DEMO_USERS
-from messenger.users import users_with_profiles
+from messenger.accounts.seed import DEMO_USERS
+from messenger.accounts.users import users_with_profiles
 
 from .models import Contact
 

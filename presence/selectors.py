@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 
-from messenger.users import public_user, users_with_profiles
+from messenger.accounts.users import public_user, users_with_profiles
 
 from .models import Contact
 

@@ -6,9 +6,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 from messenger import errors
-from messenger.api import ApiError
+from messenger.accounts.users import public_user, users_with_profiles
 from messenger.models import Profile
-from messenger.users import public_user, users_with_profiles
+from messenger.web.envelope import ApiError
 
 from . import broadcast, liveness, selectors
 from .models import Contact

@@ -3,7 +3,7 @@
 from asgiref.sync import sync_to_async
 from pydantic import BaseModel, Field
 
-from messenger.api import api, parse_body
+from messenger.web.envelope import api, parse_body
 
 from . import services
 

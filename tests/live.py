@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from messenger.serving import daphne_argv
+from messenger.realtime.serving import server_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / ".local" / "test-logs"
@@ -58,7 +58,7 @@ class LiveServer:
     def start(self, timeout: float = 30) -> "LiveServer":
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            daphne_argv(host="127.0.0.1", port=self.port),
+            server_argv(host="127.0.0.1", port=self.port),
             cwd=ROOT,
             env=server_env(self.extra_env),
             stdout=log,

@@ -20,7 +20,7 @@ def seed(users: int, rooms: list[str]) -> dict:
     from django.contrib.auth.hashers import make_password
 
     from chat.models import Room
-    from messenger import tokens
+    from messenger.accounts import tokens
     from messenger.models import Profile
 
     User = get_user_model()

@@ -138,8 +138,8 @@ def start(kind: str, *, cpus: str, processes: int = 1) -> Server:
 
 
 def _cfm_argv(env: dict, port: int) -> list[str]:
-    code = ("import django, json; django.setup(); from messenger.serving import daphne_argv; "
-            f"print(json.dumps(daphne_argv(host='127.0.0.1', port={port})))")
+    code = ("import django, json; django.setup(); from messenger.realtime.serving import server_argv; "
+            f"print(json.dumps(server_argv(host='127.0.0.1', port={port})))")
     return json.loads(_run([sys.executable, "-c", code]).strip().splitlines()[-1])
 
 

@@ -115,7 +115,7 @@ def test_idle_socket_is_4408(transactional_db, start_server):
 
 def _api(server):
     from conftest import Api, unique_name
-    from messenger import services
+    from messenger.accounts import services
 
     user = services.user_create(username=unique_name("idle"), password="correct-horse-1", display_name="Idle")
     client = Api(server.url)

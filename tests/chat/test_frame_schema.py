@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from chat.frames import ROOM_FRAMES
 from chat.winks import CATALOG
-from messenger.consumers import validation_error
+from messenger.realtime.frame_errors import validation_error
 
 CONTROL = [chr(c) for c in [*range(0, 9), *range(11, 32), 127]]
 

@@ -33,7 +33,7 @@ async def test_idle_client_goes_away_and_comes_back(friends, quick_away_server):
 
 
 def test_seed_gives_each_demo_user_mutual_contacts(transactional_db):
-    from messenger.seed import DEMO_USERS, seed_users
+    from messenger.accounts.seed import DEMO_USERS, seed_users
     from presence.models import Contact
     from presence.seed import contacts_seed
 

@@ -7,31 +7,12 @@ import time
 import pytest
 
 from conftest import DEMO_PASSWORD, Api
-from messenger import tokens
 from tests.live import LiveServer
 from tests.reliability import access
+from tests.reliability.checks import check_issued_tokens, check_origins
 from tests.reliability.faults import figure
 
 pytestmark = pytest.mark.reliability
-
-
-def check_origins(server, client, room_id, label="origins") -> None:
-    verdicts = asyncio.run(access.origin_verdicts(server.port, client.token, room_id))
-    control = verdicts.pop("own page (control)")
-    refused = sum(1 for answers in verdicts.values() for code in answers.values() if code == 4403)
-    total = sum(len(answers) for answers in verdicts.values())
-    figure(f"{label} refused (4403) with the cookie", f"{refused}/{total}")
-    assert control == {f"/api/ws/room/{room_id}": "welcome", "/api/ws/presence": "roster"}
-    assert all(code == 4403 for answers in verdicts.values() for code in answers.values()), verdicts
-
-
-def check_issued_tokens(count: int, label="tokens") -> None:
-    issued = [tokens.token_issue(user_id=1, epoch=0)[0] for _ in range(count)]
-    bits = min(len(t) for t in issued) * 6  # URL-safe base64: 6 bits a character
-    figure(f"{label} issued/unique/min bits", f"{count}/{len(set(issued))}/{bits}")
-    assert len(set(issued)) == count and bits >= 128
-    for token in issued:
-        tokens.token_revoke(tokens.token_hash(token))
 
 
 def test_origins_with_the_cookie_are_refused(servers, users_on, room_of):

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
+from chat import crypto
 from chat.models import Message, Room
-from messenger import crypto
 from tests.reliability.faults import figure, rss_kb
 from tests.wsclient import joined, run
 

@@ -10,11 +10,9 @@ from chat.models import Message
 from conftest import Api
 from tests.live import LiveServer
 from tests.reliability import access
+from tests.reliability.checks import check_hostile, check_issued_tokens, check_origins, check_oversize, check_socket_cap
 from tests.reliability.faults import figure
 from tests.reliability.senders import flood
-from tests.reliability.test_access import check_issued_tokens, check_origins
-from tests.reliability.test_connections import check_socket_cap
-from tests.reliability.test_hostile import check_hostile, check_oversize
 from tests.wsclient import joined, run
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from chat.models import Message
 from messenger.models import AnalyticsEvent
-from messenger.progress import ProgressBar
+from messenger.operations.progress import ProgressBar
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ left, the old keys can be removed.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chat import crypto
 from chat.models import Message
-from messenger import crypto
-from messenger.progress import ProgressBar
+from messenger.operations.progress import ProgressBar
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from messenger import analytics
+from messenger.operations import analytics
 
 
 class Command(BaseCommand):

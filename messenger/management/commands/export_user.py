@@ -1,6 +1,6 @@
 """manage.py export_user USERNAME: everything held about a user, as JSON (an access request).
 
-The sections come from messenger.export: account and profile, what each app
+The sections come from messenger.operations.export: account and profile, what each app
 holds (contacts, read positions, every message sent, decrypted, deleted ones
 marked; a bot's usage), analytics events and the audit records about them.
 """
@@ -10,7 +10,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from messenger.export import user_export
+from messenger.operations.export import user_export
 
 
 class Command(BaseCommand):

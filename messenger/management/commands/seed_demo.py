@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from messenger import hooks
-from messenger.seed import DEMO_PASSWORD
+from messenger.accounts.seed import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -1,0 +1,299 @@
+"""Every change CF Messenger makes to daphne, autobahn and Twisted, in one place.
+
+`install()` runs once, from messenger/asgi.py, before daphne builds its
+factories (daphne imports the application first). It checks that the
+installed versions are the ones verified below and that every private
+attribute relied on is still there, and raises at start-up if not: a
+renamed attribute must stop the server, not quietly switch a protection off.
+
+Inventory (verified with daphne 4.2.3, autobahn 26.10.2, Twisted 26.10.0):
+
+1. **Half-open requests are dropped after HTTP_IDLE_TIMEOUT_S**
+   (`daphne.http_protocol.HTTPFactory.__init__` sets Twisted's `timeOut`).
+   daphne's --websocket_connect_timeout counts only from a complete upgrade
+   request; before that Twisted's HTTP idle timeout (60 s, not exposed by
+   daphne) applies. Twisted suspends it while a complete request is handled,
+   so it never cuts an open WebSocket or a slow response.
+   Test: tests/messenger/realtime/test_library_patches.py::test_half_open_request_dropped.
+2. **Failures close with a close frame** (`WebSocketFactory.setProtocolOptions`
+   defaults `failByDrop=False`). Autobahn otherwise drops TCP when it "fails"
+   a connection, so an oversize frame showed as 1006 instead of the
+   contract's 1009. Test: ...::test_oversize_frame_closes_1009.
+3. **One wrapper around `WebSocketProtocol.sendMessage`** doing two jobs:
+   a. the slow-reader cut-off: over WS_MAX_OUTBOUND_BYTES buffered in the
+      transport, the connection is aborted (a close frame would wait behind
+      the backlog) and the frame dropped; the client recovers with `since`.
+      Twisted buffers writes without limit and autobahn has no backpressure.
+      Test: ...::test_slow_reader_cut_off.
+   b. the 16 KiB `maxMessagePayloadSize` is the client's limit only: autobahn
+      applies it to outbound messages too, so a welcome over 16 KiB raised
+      PayloadExceededError. It is lifted for the duration of each send
+      (Twisted sends on one thread, so no inbound frame is read meanwhile).
+      Test: ...::test_large_outbound_frame_delivered.
+4. **Autobahn's per-connection config log is formatted lazily**
+   (`autobahn.websocket.protocol.pformat`): it pretty-printed ~40 options on
+   every connect for a discarded debug line, ~10% of the loop's time per
+   connect. Test: ...::test_autobahn_config_log_is_lazy.
+5. **Room frames written straight to the socket** (`write_frame`), used by
+   chat's room hub for fan-out: one frame built per message for every member
+   instead of autobahn framing the text again per socket, and sent at once
+   when Twisted buffers nothing for the socket (no epoll re-registration
+   and loop turn per delivery). Reads Twisted's `tcp.Server` internals
+   (`_writeDisconnected`, `dataBuffer`, `offset`, `_tempDataLen`) and daphne's
+   `partial(server.handle_reply, protocol)` behind a consumer's `base_send`.
+   Anything unexpected takes daphne's ordinary path, and an error in the
+   direct path is logged at ERROR and falls back to that path: a frame is
+   never lost to it. Test: ...::test_direct_write_*.
+"""
+
+import functools
+import importlib.metadata
+import inspect
+import logging
+import pprint
+import struct
+
+from django.conf import settings
+
+log = logging.getLogger("messenger.ws")
+
+VERIFIED_VERSIONS = {"daphne": "4.2.3", "autobahn": "26.10.2", "Twisted": "26.10.0"}
+HTTP_IDLE_TIMEOUT_S = 10
+_MARK = "cfm_patched"
+
+
+class LibraryChanged(RuntimeError):
+    """The installed daphne / autobahn / Twisted is not the one the patches were verified against."""
+
+
+def install() -> None:
+    """Apply every patch once (later calls do nothing); raise LibraryChanged if the libraries moved."""
+    check_libraries()
+    _drop_stalled_requests()
+    _fail_with_close_frames()
+    _wrap_send_message()
+    _lazy_autobahn_config_log()
+
+
+def check_libraries() -> None:
+    problems = []
+    for dist, verified in VERIFIED_VERSIONS.items():
+        installed = importlib.metadata.version(dist)
+        if installed != verified:
+            problems.append(f"{dist} {installed} is installed, the patches were verified with {verified}")
+    problems.extend(_missing_attributes())
+    if problems:
+        raise LibraryChanged(
+            "messenger/realtime/library_patches.py cannot vouch for this server: "
+            + "; ".join(problems)
+            + ". Re-verify each patch in its inventory against the new version (run "
+            "tests/messenger/realtime/test_library_patches.py), then update VERIFIED_VERSIONS."
+        )
+
+
+def _missing_attributes() -> list[str]:
+    from autobahn.websocket import protocol as autobahn_protocol
+    from daphne import server as daphne_server
+    from daphne.http_protocol import HTTPFactory
+    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+    from twisted.internet import abstract, tcp
+
+    missing = []
+    if not hasattr(HTTPFactory, "timeOut"):
+        missing.append("daphne HTTPFactory.timeOut")
+    if "failByDrop" not in inspect.signature(WebSocketFactory.setProtocolOptions).parameters:
+        missing.append("autobahn setProtocolOptions(failByDrop=)")
+    if "maxMessagePayloadSize" not in getattr(WebSocketProtocol, "CONFIG_ATTRS", ()):
+        missing.append("autobahn WebSocketProtocol maxMessagePayloadSize")
+    if not callable(getattr(WebSocketProtocol, "sendMessage", None)):
+        missing.append("autobahn WebSocketProtocol.sendMessage")
+    if getattr(autobahn_protocol, "pformat", None) is None:
+        missing.append("autobahn.websocket.protocol.pformat")
+    for name in ("_writeDisconnected", "dataBuffer", "offset"):
+        if not hasattr(tcp.Server, name):
+            missing.append(f"twisted tcp.Server.{name}")
+    # An instance attribute, set in FileDescriptor.__init__.
+    if "self._tempDataLen = 0" not in inspect.getsource(abstract.FileDescriptor.__init__):
+        missing.append("twisted FileDescriptor._tempDataLen")
+    if "partial(self.handle_reply, protocol)" not in inspect.getsource(daphne_server.Server.create_application):
+        missing.append("daphne Server.create_application's send=partial(self.handle_reply, protocol)")
+    return missing
+
+
+def _patch(owner, name: str, make):
+    """Replace owner.name with make(original) unless it is already ours."""
+    original = getattr(owner, name)
+    if getattr(original, _MARK, False):
+        return
+    replacement = make(original)
+    setattr(replacement, _MARK, True)
+    setattr(owner, name, replacement)
+
+
+# 1. Half-open requests.
+def _drop_stalled_requests() -> None:
+    from daphne.http_protocol import HTTPFactory
+
+    def make(init):
+        def with_idle_timeout(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            self.timeOut = HTTP_IDLE_TIMEOUT_S
+
+        return with_idle_timeout
+
+    _patch(HTTPFactory, "__init__", make)
+
+
+# 2. Close frames on failure.
+def _fail_with_close_frames() -> None:
+    from daphne.ws_protocol import WebSocketFactory
+
+    def make(set_options):
+        def with_close_frames(self, *args, **kwargs):
+            kwargs.setdefault("failByDrop", False)
+            return set_options(self, *args, **kwargs)
+
+        return with_close_frames
+
+    _patch(WebSocketFactory, "setProtocolOptions", make)
+
+
+# 3. sendMessage: slow-reader cut-off and outbound messages of any size.
+def buffered_bytes(transport) -> int:
+    """Bytes written to a Twisted TCP transport and not yet taken by the kernel."""
+    return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+
+
+def _wrap_send_message() -> None:
+    from daphne.ws_protocol import WebSocketProtocol
+
+    def make(send_message):
+        def send_within_limits(self, *args, **kwargs):
+            transport = self.transport
+            if transport is not None and buffered_bytes(transport) > settings.WS_MAX_OUTBOUND_BYTES:
+                if not getattr(self, "cfm_cut_off", False):
+                    self.cfm_cut_off = True
+                    log.warning("socket cut off: client not reading", extra={"buffered": buffered_bytes(transport)})
+                    transport.abortConnection()
+                return None
+            limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+            try:
+                return send_message(self, *args, **kwargs)
+            finally:
+                self.maxMessagePayloadSize = limit
+
+        return send_within_limits
+
+    _patch(WebSocketProtocol, "sendMessage", make)
+
+
+# 4. Lazy config log.
+class _Formatted:
+    """pformat(obj), computed only if a log line is written."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __format__(self, spec):
+        return format(pprint.pformat(self.obj), spec)
+
+    __str__ = __repr__ = lambda self: pprint.pformat(self.obj)
+
+
+def _lazy_autobahn_config_log() -> None:
+    from autobahn.websocket import protocol
+
+    if protocol.pformat is pprint.pformat:
+        protocol.pformat = _Formatted
+
+
+# 5. Direct writes of room frames.
+def text_frame(text: str) -> bytes:
+    """The WebSocket frame of a text message as a server sends it (final, unmasked)."""
+    payload = text.encode()
+    size = len(payload)
+    if size <= 125:
+        header = struct.pack("!BB", 0x81, size)
+    elif size <= 0xFFFF:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
+
+
+async def write_text(consumer, text: str) -> None:
+    """daphne's ordinary path: past the consumer's queue and dispatch, framed by
+    autobahn. A socket whose client has just gone (daphne has not told its
+    consumer yet) takes nothing; its disconnect detaches it."""
+    from autobahn.exception import Disconnected
+
+    try:
+        await consumer.base_send({"type": "websocket.send", "text": text})
+    except Disconnected:
+        pass
+
+
+async def write_frame(consumer, text: str, frame: bytes) -> None:
+    """Write `frame` (text_frame(text), built once for every socket of a fan-out) to the socket."""
+    try:
+        transport = _direct_transport(consumer)
+    except Exception:
+        # Nothing of this frame was handed over yet: daphne's path sends all of it.
+        log.exception("direct socket write unusable; sending through daphne instead")
+        transport = None
+    if transport is None:
+        await write_text(consumer, text)
+    elif buffered_bytes(transport) or not _send_now(transport, frame):
+        transport.write(frame)
+
+
+def _direct_transport(consumer):
+    """The socket's plain TCP transport when a frame may be written to it
+    directly; None when daphne's ordinary path must take it (closing, TLS,
+    or over the outbound limit, where patch 3 cuts the slow reader off)."""
+    from twisted.internet import tcp
+
+    protocol = _open_protocol(consumer)
+    if protocol is None:
+        return None
+    transport = protocol.transport
+    if (
+        type(transport) is not tcp.Server
+        or getattr(transport, "TLS", False)
+        or not transport.connected
+        or transport.disconnecting
+        or transport._writeDisconnected
+        or buffered_bytes(transport) > settings.WS_MAX_OUTBOUND_BYTES
+    ):
+        return None
+    return transport
+
+
+def _send_now(transport, frame: bytes) -> bool:
+    """Hand `frame` to the kernel at once (Twisted holds nothing for the
+    socket); False when the caller must use transport.write.
+
+    Twisted's write() only buffers and registers the socket for writability:
+    two epoll_ctl calls and a loop turn per delivery before the send. With
+    nothing buffered, sending here keeps the byte order, and what the kernel
+    doesn't take goes to Twisted's buffer behind it.
+    """
+    try:
+        sent = transport.socket.send(frame)
+    except OSError:
+        # Would block, or a broken connection: Twisted's own write path handles both.
+        return False
+    if sent < len(frame):
+        transport.write(frame[sent:])
+    return True
+
+
+def _open_protocol(consumer):
+    """daphne's protocol object behind consumer.base_send (partial(server.handle_reply, protocol)), if open."""
+    send = consumer.base_send
+    protocol = send.args[0] if isinstance(send, functools.partial) and send.args else None
+    if protocol is None or protocol.state != protocol.STATE_OPEN:
+        return None
+    return protocol

@@ -1,0 +1,30 @@
+"""Which pages may open a socket: the page's own origin, or one configured (WS_ALLOWED_ORIGINS)."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+def origin_allowed(origin: str, host_header: str) -> bool:
+    """The page's own origin (same host and port), or one configured."""
+    if origin in settings.WS_ALLOWED_ORIGINS:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    try:
+        origin_port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        return False
+    host = urlsplit(f"//{host_header}")
+    if not host.hostname or host.hostname != parts.hostname:
+        return False
+    try:
+        host_port = host.port
+    except ValueError:
+        return False
+    if host_port is None:
+        return origin_port == _DEFAULT_PORTS[parts.scheme]
+    return host_port == origin_port

@@ -1,0 +1,86 @@
+"""Tokens and tickets: randomness, sliding lifetime, single use (contract 1.4)."""
+
+import time
+
+import pytest
+
+from conftest import Api, envelope_error, unique_name
+from messenger.accounts import tokens
+from tests.live import LiveServer
+
+
+def test_ten_thousand_tokens_are_unique_and_long():
+    issued = [tokens.token_issue(user_id=1, epoch=0)[0] for _ in range(10_000)]
+    assert len(set(issued)) == 10_000
+    # token_urlsafe(32): 43 characters of base64 = 256 random bits.
+    assert min(len(token) for token in issued) >= 43
+    for token in issued:
+        tokens.token_revoke(tokens.token_hash(token))
+
+
+def test_lookup_refuses_unknown_and_revoked_tokens():
+    token, _ = tokens.token_issue(user_id=7, epoch=3)
+    digest = tokens.token_hash(token)
+    info = tokens.token_lookup(digest)
+    assert (info.user_id, info.epoch, info.token_hash) == (7, 3, digest)
+    assert tokens.token_lookup(tokens.token_hash("made-up")) is None
+    assert tokens.token_lookup("") is None
+    tokens.token_revoke(digest)
+    assert tokens.token_lookup(digest) is None
+
+
+def test_ticket_opens_once():
+    token, _ = tokens.token_issue(user_id=7, epoch=0)
+    info = tokens.token_lookup(tokens.token_hash(token))
+    ticket, expires_at = tokens.ticket_issue(info=info)
+    assert expires_at - time.time() * 1000 == pytest.approx(30_000, abs=2_000)
+    assert tokens.ticket_redeem(ticket) == {"u": 7, "e": 0, "t": info.token_hash}
+    assert tokens.ticket_redeem(ticket) is None
+    assert tokens.ticket_redeem("x" * 200) is None
+
+
+@pytest.fixture(scope="module")
+def short_ttl_server(django_db_setup, django_db_blocker):
+    server = LiveServer("short-ttl", env={"TOKEN_TTL_S": "2", "TICKET_TTL_S": "1"}).start()
+    yield server
+    server.stop()
+
+
+def sign_in(server, make_user) -> Api:
+    user = make_user("ttl")
+    client = Api(server.url)
+    client.login(user.username)
+    return client
+
+
+def test_token_expires_when_unused(short_ttl_server, make_user):
+    client = sign_in(short_ttl_server, make_user)
+    assert client.get("/api/auth/me").status_code == 200
+    time.sleep(2.5)
+    envelope_error(client.get("/api/auth/me"), 401, "UNAUTHENTICATED")
+
+
+def test_each_use_slides_the_expiry(short_ttl_server, make_user):
+    client = sign_in(short_ttl_server, make_user)
+    expiries = []
+    # Used every 1.2 s for 3.6 s: longer than the 2 s lifetime, still alive.
+    for _ in range(3):
+        time.sleep(1.2)
+        response = client.get("/api/auth/me")
+        assert response.status_code == 200, response.text
+        expiries.append(response.json()["data"]["expiresAt"])
+    assert expiries == sorted(expiries) and expiries[0] < expiries[-1]
+
+
+def test_ticket_expires(short_ttl_server, make_user):
+    client = sign_in(short_ttl_server, make_user)
+    body = client.post("/api/auth/ticket").json()
+    assert body["data"]["expiresAt"] - body["meta"]["timestamp"] == pytest.approx(1_000, abs=500)
+
+
+def test_register_on_short_ttl_server_issues_short_token(short_ttl_server, transactional_db):
+    response = Api(short_ttl_server.url).post(
+        "/api/auth/register", {"username": unique_name("ttlreg"), "password": "long-enough", "displayName": "T"}
+    )
+    body = response.json()
+    assert body["data"]["expiresAt"] - body["meta"]["timestamp"] == pytest.approx(2_000, abs=500)
