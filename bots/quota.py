@@ -10,13 +10,12 @@ Each bot's share is counted too, for `manage.py bot_quota`.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from messenger.platform import redis_clients
+from messenger.platform import db_async, redis_clients
 
 from .models import DailyBotUsage, DailyQuota, Persona
 
@@ -87,7 +86,7 @@ async def acquire(persona: Persona) -> bool:
     """Take one interaction from today's pool for this bot; False when spent."""
     quota = settings.BOT_DAILY_QUOTA
     if not redis_clients.enabled():
-        return await database_sync_to_async(_acquire_db)(persona, quota)
+        return await db_async.run(_acquire_db, persona, quota)
     client = redis_clients.async_client()
     result = await client.eval(
         _ACQUIRE_LUA, 2, *_keys(today()), quota, int(next_reset().timestamp()), persona.user.username

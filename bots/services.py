@@ -5,7 +5,6 @@ import logging
 import time
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -13,6 +12,7 @@ from messenger import hooks as messenger_hooks
 from messenger.accounts import services as account_services
 from messenger.models import Profile
 from messenger.operations.moderation import moderation_record
+from messenger.platform import db_async
 
 from . import analytics, inference, quota, repertoire, style
 from .models import Invocation, Persona
@@ -80,16 +80,16 @@ async def _announce(user_ids: list[int]) -> None:
 
 
 async def bots_fall_asleep() -> None:
-    changed = await database_sync_to_async(_flip_asleep)(asleep=True)
+    changed = await db_async.run(_flip_asleep, asleep=True)
     if changed:
         log.info("bots asleep: daily quota spent", extra={"bots": len(changed)})
     await _announce(changed)
 
 
 async def bots_wake() -> None:
-    if not await database_sync_to_async(_any_asleep)():
+    if not await db_async.run(_any_asleep):
         return
-    changed = await database_sync_to_async(_flip_asleep)(asleep=False)
+    changed = await db_async.run(_flip_asleep, asleep=False)
     if changed:
         log.info("bots awake", extra={"bots": len(changed)})
     await _announce(changed)

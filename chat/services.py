@@ -6,12 +6,13 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from messenger import errors, hooks
 from messenger.accounts.users import public_user, users_with_profiles
 from messenger.operations import analytics
-from messenger.platform import db_async, fanout
+from messenger.platform import db_async, fanout, ratelimit
 
 from . import hooks as chat_hooks
 from . import ids, selectors, typing_state, unread, writer
@@ -21,30 +22,33 @@ from .wire import chat_frame
 log = logging.getLogger("chat")
 
 
-class ChatRefused(Exception):
-    """A write the room does not take now (ROOM_LOCKED, MUTED)."""
+class ChatRefused(errors.Refused):
+    """A frame the room does not take now: ROOM_LOCKED, MUTED, FORBIDDEN (a DM
+    partner's block), or RATE_LIMITED with the wait in retry_after_ms."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __init__(self, code: str, message: str, *, retry_after_ms: int | None = None):
+        super().__init__(code, message)
+        self.retry_after_ms = retry_after_ms
 
 
-class RoomRefused(Exception):
-    """The user may not enter the room; `close_code` is the socket's answer (contract 2.1)."""
+class RoomRefused(errors.Refused):
+    """The user may not enter the room: FORBIDDEN or NOT_FOUND (the socket closes with `close_code`)."""
 
-    def __init__(self, close_code: int, message: str):
-        super().__init__(message)
-        self.close_code = close_code
-        self.message = message
+
+_WRITE_REFUSALS = {
+    errors.ROOM_LOCKED: "This room is locked by a moderator.",
+    errors.MUTED: "You are muted.",
+    errors.FORBIDDEN: "This user does not take messages from you.",
+}
 
 
 @dataclass(frozen=True)
 class SendResult:
     seq: int
     created: bool
-    frame: dict
-    message_id: int
+    # None for a resend answered from the stored message (message_submit).
+    frame: dict | None
+    message_id: int | None
     # Frames for the sender alone, from chat.hooks.message_stored callbacks.
     replies: list[dict] = field(default_factory=list)
 
@@ -55,9 +59,9 @@ class SendResult:
 def dm_room_ensure(*, user, other) -> Room:
     """The DM room of the two users, created on first ask; RoomRefused when a block forbids it."""
     if user.pk == other.pk:
-        raise RoomRefused(errors.CLOSE_NOT_FOUND, "A DM needs two different users.")
+        raise RoomRefused(errors.NOT_FOUND, "A DM needs two different users.")
     if not hooks.dm_permitted(user, other):
-        raise RoomRefused(errors.CLOSE_FORBIDDEN, "This user does not take DMs from you.")
+        raise RoomRefused(errors.FORBIDDEN, "This user does not take DMs from you.")
     room_id = ids.dm_room_id(user.username, other.username)
     first, second = sorted((user, other), key=lambda u: u.username)
     name = f"{first.profile.display_name} & {second.profile.display_name}"
@@ -72,19 +76,19 @@ def dm_room_ensure(*, user, other) -> Room:
 def room_enter(*, user, room_id: str) -> Room:
     """The room `user` may join, or RoomRefused with the socket's close code."""
     if ids.is_reserved(room_id):
-        raise RoomRefused(errors.CLOSE_FORBIDDEN, "Reserved rooms are never joinable.")
+        raise RoomRefused(errors.FORBIDDEN, "Reserved rooms are never joinable.")
     participants = ids.dm_participants(room_id)
     if participants is not None:
         if user.username not in participants:
-            raise RoomRefused(errors.CLOSE_FORBIDDEN, "Only its two participants may join a DM.")
+            raise RoomRefused(errors.FORBIDDEN, "Only its two participants may join a DM.")
         other_name = participants[1] if participants[0] == user.username else participants[0]
         other = users_with_profiles().filter(username=other_name, is_active=True).first()
         if other is None:
-            raise RoomRefused(errors.CLOSE_NOT_FOUND, "No such user for this DM.")
+            raise RoomRefused(errors.NOT_FOUND, "No such user for this DM.")
         return dm_room_ensure(user=user, other=other)
     room = selectors.public_room(room_id)
     if room is None:
-        raise RoomRefused(errors.CLOSE_NOT_FOUND, "No such room.")
+        raise RoomRefused(errors.NOT_FOUND, "No such room.")
     return room
 
 
@@ -108,6 +112,29 @@ async def room_member_announce(*, room_id: str, user, joined: bool, skip_channel
 
 
 # --- messages ----------------------------------------------------------------
+
+
+async def _rate_check(name: str, rate: tuple[int, int]) -> None:
+    verdict = await ratelimit.hit(name, *rate)
+    if not verdict.allowed:
+        raise ChatRefused(errors.RATE_LIMITED, "Slow down.", retry_after_ms=verdict.retry_after_ms)
+
+
+async def _write_check(*, room_id: str, user) -> None:
+    code = await db_async.run(selectors.write_refusal, room_id=room_id, user=user)
+    if code is not None:
+        raise ChatRefused(code, _WRITE_REFUSALS[code])
+
+
+async def message_submit(*, room_id: str, sender, text: str, client_id: str) -> SendResult:
+    """A person's `chat` frame: a resend of a stored clientId is answered with
+    its seq before the rate limit (a resend costs the sender nothing), then
+    the rate limit (CHAT_RATE per room), then message_send. Raises ChatRefused."""
+    earlier_seq = await writer.stored_seq(room_id=room_id, sender_id=sender.pk, client_id=client_id)
+    if earlier_seq is not None:
+        return SendResult(seq=earlier_seq, created=False, frame=None, message_id=None)
+    await _rate_check(f"chat:{room_id}:{sender.pk}", settings.CHAT_RATE)
+    return await message_send(room_id=room_id, sender=sender, text=text, client_id=client_id)
 
 
 async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: bool = False) -> SendResult:
@@ -168,13 +195,26 @@ async def typing_end(*, room_id: str, user) -> None:
     await typing_state.stop(room_id, user, only_if_active=True)
 
 
+async def typing_submit(*, room_id: str, user, typing: bool) -> None:
+    """A person's `typing` frame: over TYPING_RATE it is dropped without an answer (contract)."""
+    verdict = await ratelimit.hit(f"typing:{user.pk}", *settings.TYPING_RATE)
+    if verdict.allowed:
+        await typing_send(room_id=room_id, user=user, typing=typing)
+
+
 async def nudge_send(*, room_id: str, user) -> None:
+    """Raises ChatRefused: the room's write refusals, then NUDGE_RATE."""
+    await _write_check(room_id=room_id, user=user)
+    await _rate_check(f"nudge:{user.pk}", settings.NUDGE_RATE)
     frame = {"type": "nudge", "sender": public_user(user), "ts": int(time.time() * 1000)}
     await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame))
     analytics.record("nudge_sent", user_id=user.pk, room_id=room_id)
 
 
 async def wink_send(*, room_id: str, user, wink_id: str, lead_ms: int) -> None:
+    """Raises ChatRefused: the room's write refusals, then WINK_RATE."""
+    await _write_check(room_id=room_id, user=user)
+    await _rate_check(f"wink:{user.pk}", settings.WINK_RATE)
     now = int(time.time() * 1000)
     frame = {"type": "wink", "winkId": wink_id, "sender": public_user(user), "ts": now, "playAt": now + lead_ms}
     await fanout.group_send(fanout.room_group(room_id), fanout.frame_event(frame))

@@ -6,9 +6,8 @@ The frames go to messenger.platform.fanout.presence_group, so chat never imports
 presence.
 """
 
-from channels.db import database_sync_to_async
 
-from messenger.platform import fanout
+from messenger.platform import db_async, fanout
 
 from . import ids, selectors
 
@@ -34,12 +33,12 @@ async def dm_message_notify(*, room_id: str, sender) -> None:
     # Public rooms: no trip to a database thread on every message.
     if ids.dm_participants(room_id) is None:
         return
-    found = await database_sync_to_async(_recipient_entry)(room_id, sender.username)
+    found = await db_async.run(_recipient_entry, room_id, sender.username)
     if found is not None:
         await _send(*found)
 
 
 async def reader_notify(*, user_id: int, room_id: str) -> None:
     """The user's read marker moved: their presence sockets get the room's new entry."""
-    entry = await database_sync_to_async(selectors.unread_entry)(user_id=user_id, room_id=room_id)
+    entry = await db_async.run(selectors.unread_entry, user_id=user_id, room_id=room_id)
     await _send(user_id, entry)

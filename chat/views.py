@@ -1,10 +1,10 @@
 """Room, DM and wink endpoints (contract 1.3)."""
 
-from asgiref.sync import sync_to_async
 from pydantic import BaseModel, Field
 
 from messenger import errors
 from messenger.accounts.users import users_with_profiles
+from messenger.platform import db_async
 from messenger.web.envelope import ApiError, api, parse_body
 
 from . import ids, membership, selectors, services
@@ -53,21 +53,12 @@ def _room_create(user, body: RoomBody):
 @api(["GET", "POST"])
 async def rooms(request):
     if request.method == "POST":
-        body = await sync_to_async(parse_body)(request, RoomBody)
-        room = await sync_to_async(_room_create)(request.cfm_caller.user, body)
+        body = await db_async.run_in_request(parse_body, request, RoomBody)
+        room = await db_async.run_in_request(_room_create, request.cfm_caller.user, body)
         return 201, {"room": room_public(room, online=0)}
-    found = await sync_to_async(_public_rooms)()
+    found = await db_async.run_in_request(_public_rooms)
     online = await membership.online_counts([room.pk for room in found])
     return {"rooms": [room_public(room, online=online[room.pk]) for room in found]}
-
-
-def _access(user, room_id: str):
-    try:
-        return services.room_enter(user=user, room_id=room_id)
-    except services.RoomRefused as refused:
-        if refused.close_code == errors.CLOSE_NOT_FOUND:
-            raise ApiError(404, errors.NOT_FOUND, refused.message)
-        raise ApiError(403, errors.FORBIDDEN, refused.message)
 
 
 @api(["GET"])
@@ -76,7 +67,7 @@ def room_messages(request, room_id: str):
         page = _Page(before=request.GET.get("before") or None, limit=request.GET.get("limit") or 50)
     except ValueError:
         raise ApiError(400, errors.INVALID_REQUEST, "before: a seq; limit: 1 to 100.", field="limit")
-    room = _access(request.cfm_caller.user, room_id)
+    room = services.room_enter(user=request.cfm_caller.user, room_id=room_id)
     messages, has_more = selectors.messages_before(room_id=room.pk, before=page.before, limit=page.limit)
     return {"messages": messages, "hasMore": has_more}
 
@@ -89,10 +80,7 @@ def dm(request, *, body: DmBody):
         raise ApiError(404, errors.NOT_FOUND, "No such user.", field="username")
     if other.pk == user.pk:
         raise ApiError(400, errors.INVALID_REQUEST, "username: you cannot DM yourself.", field="username")
-    try:
-        room = services.dm_room_ensure(user=user, other=other)
-    except services.RoomRefused as refused:
-        raise ApiError(403, errors.FORBIDDEN, refused.message)
+    room = services.dm_room_ensure(user=user, other=other)
     return {"room": room_public(room)}
 
 

@@ -243,8 +243,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
         try:
             # Not super().dispatch: Channels first closes stale database
             # connections on Django's sync thread, a thread hop per frame and
-            # event. Socket database work goes through messenger.platform.db_async or
-            # database_sync_to_async, which clean up after themselves.
+            # event. Socket database work goes through messenger.platform.db_async,
+            # which cleans up after itself.
             handler = getattr(self, get_handler_name(message), None)
             if handler is None:
                 raise ValueError(f"No handler for message type {message['type']}")

@@ -14,13 +14,11 @@ from typing import Any
 
 import orjson
 import pydantic
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
 from django.http import HttpResponse
 
 from messenger import errors
-from messenger.platform import log_context
+from messenger.platform import db_async, log_context
 
 log = logging.getLogger("messenger.web.envelope")
 
@@ -145,7 +143,7 @@ def api(methods=("GET",), *, auth: bool = True, body: type[pydantic.BaseModel] |
             @functools.wraps(view)
             async def async_wrapper(request, *args, **kwargs):
                 try:
-                    parsed = await sync_to_async(_prepare_in_thread)(prepare, request)
+                    parsed = await db_async.run_in_request(prepare, request)
                     return _wrap_result(await view(request, *args, **kwargs_for(parsed, kwargs)))
                 except errors.Refused as exc:
                     return error_from(exc)
@@ -165,20 +163,3 @@ def api(methods=("GET",), *, auth: bool = True, body: type[pydantic.BaseModel] |
         return sync_wrapper
 
     return decorate
-
-
-def _prepare_in_thread(prepare, request):
-    return prepare(request)
-
-
-async def off_thread(fn, *args, **kwargs):
-    """Run slow sync work (password hashing) on a worker thread, not Django's
-    single sync thread, closing any DB connection it opened."""
-
-    def run():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return await sync_to_async(run, thread_sensitive=False)()

@@ -3,7 +3,6 @@
 import logging
 from typing import Literal
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -19,8 +18,8 @@ from messenger import errors, hooks
 from messenger.accounts import services, tokens, turnstile
 from messenger.accounts.users import public_user, username_valid
 from messenger.operations import analytics
-from messenger.platform import clientip, fanout, metrics, ratelimit, redis_clients
-from messenger.web.envelope import ApiError, api, error, off_thread, ok, parse_body, rate_limited
+from messenger.platform import clientip, db_async, fanout, metrics, ratelimit, redis_clients
+from messenger.web.envelope import ApiError, api, error, ok, parse_body, rate_limited
 
 log = logging.getLogger("messenger.accounts.auth")
 
@@ -72,7 +71,7 @@ def _signed_in(request, user, token: str, expires_at: int, status: int = 200):
 
 
 async def _turnstile_gate(request, token: str | None, ip: str) -> None:
-    if turnstile.enabled() and not await off_thread(turnstile.verify, token, ip):
+    if turnstile.enabled() and not await db_async.run_blocking(turnstile.verify, token, ip):
         raise ApiError(403, errors.TURNSTILE_FAILED, "The human check failed or expired; please try it again.")
 
 
@@ -102,7 +101,7 @@ async def _password_confirmed(user, password: str, *, field: str = "password") -
     """Re-check the caller's password before a sensitive change. Failures
     count like failed sign-ins, so a stolen token can't guess the password."""
     await _failed_sign_ins_gate(user.username)
-    if not await off_thread(user.check_password, password):
+    if not await db_async.run_blocking(user.check_password, password):
         await _failed_sign_in_record(user.username)
         raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong password.", field=field)
 
@@ -119,7 +118,7 @@ async def login(request, *, body: LoginBody):
     await _failed_sign_ins_gate(username)
     # Unknown users run the password hasher too (Django's ModelBackend does),
     # and bots have no usable password: every refusal costs the same time.
-    user = await off_thread(services.credentials_check, username=username, password=body.password)
+    user = await db_async.run_blocking(services.credentials_check, username=username, password=body.password)
     if user is None or user.profile.is_bot:
         await _failed_sign_in_record(username)
         log.info("login failed", extra={"ip": ip})
@@ -131,7 +130,7 @@ async def login(request, *, body: LoginBody):
     if body.status and body.status != user.profile.status:
         user.profile.status = body.status
         await user.profile.asave(update_fields=["status"])
-    token, expires_at = await sync_to_async(tokens.token_issue)(user_id=user.pk, epoch=user.profile.token_epoch)
+    token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     log.info("login", extra={"ip": ip, "userName": user.username})
     analytics.record("login_success", user_id=user.pk)
     return _signed_in(request, user, token, expires_at)
@@ -146,7 +145,7 @@ async def register(request, *, body: RegisterBody):
     if not settings.REGISTRATION_OPEN:
         raise ApiError(403, errors.FORBIDDEN, "Registration is closed on this server.")
     ip = clientip.from_request(request)
-    limited = await sync_to_async(is_ratelimited)(
+    limited = await db_async.run_in_request(is_ratelimited,
         request, group="register", key=_register_key, rate=settings.REGISTER_RATE, increment=True
     )
     if limited:
@@ -167,10 +166,10 @@ async def register(request, *, body: RegisterBody):
     if problem:
         raise ApiError(400, errors.INVALID_REQUEST, f"password: {problem}", field="password")
     try:
-        user = await off_thread(services.user_create, username=username, password=body.password, display_name=display_name)
+        user = await db_async.run_blocking(services.user_create, username=username, password=body.password, display_name=display_name)
     except services.UsernameTaken:
         raise ApiError(409, errors.CONFLICT, f"The username {username!r} is taken.", field="username")
-    token, expires_at = await sync_to_async(tokens.token_issue)(user_id=user.pk, epoch=user.profile.token_epoch)
+    token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     return _signed_in(request, user, token, expires_at, status=201)
 
 
@@ -179,9 +178,9 @@ async def me(request):
     caller = request.cfm_caller
     if request.method == "GET":
         return {"user": public_user(caller.user, to_self=True), "expiresAt": caller.token.expires_at_ms}
-    body = await sync_to_async(parse_body)(request, PasswordBody)
+    body = await db_async.run_in_request(parse_body, request, PasswordBody)
     await _password_confirmed(caller.user, body.password)
-    await off_thread(services.account_delete, user=caller.user)
+    await db_async.run_blocking(services.account_delete, user=caller.user)
     response = ok({})
     response.delete_cookie(settings.TOKEN_COOKIE_NAME)
     return response
@@ -194,8 +193,8 @@ async def password_change(request, *, body: PasswordChangeBody):
     problem = _password_problem(body.newPassword, user)
     if problem:
         raise ApiError(400, errors.INVALID_REQUEST, f"newPassword: {problem}", field="newPassword")
-    await off_thread(services.password_change, user=user, new_password=body.newPassword)
-    token, expires_at = await sync_to_async(tokens.token_issue)(user_id=user.pk, epoch=user.profile.token_epoch)
+    await db_async.run_blocking(services.password_change, user=user, new_password=body.newPassword)
+    token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     return _signed_in(request, user, token, expires_at)
 
 
@@ -247,9 +246,9 @@ async def _check_layer() -> str:
 @api(["GET"], auth=False)
 async def health(request):
     report = {
-        "db": await sync_to_async(_check_db, thread_sensitive=False)(),
+        "db": await db_async.run_blocking(_check_db),
         "channelLayer": await _check_layer(),
-        "cache": await sync_to_async(_check_cache, thread_sensitive=False)(),
+        "cache": await db_async.run_blocking(_check_cache),
     }
     if any(value != "ok" for value in report.values()):
         return 503, report
