@@ -16,7 +16,7 @@ from messenger.platform import db_async, fanout, ratelimit
 
 from . import hooks as chat_hooks
 from . import ids, selectors, typing_state, unread, writer
-from .models import Message, ReadMarker, Room
+from .models import ReadMarker, Room
 from .wire import chat_frame
 
 log = logging.getLogger("chat")
@@ -166,18 +166,6 @@ async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: 
         except Exception:
             log.exception("message_stored callback failed", extra={"roomId": room_id})
     return SendResult(seq=message.seq, created=True, frame=frame, message_id=message.pk, replies=replies)
-
-
-def message_delete(*, message: Message) -> None:
-    """Hide a message from history and tell the room (moderation)."""
-    with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(deleted=True)
-        room_id, seq = message.room_id, message.seq
-        transaction.on_commit(
-            lambda: fanout.group_send_sync(
-                fanout.room_group(room_id), fanout.frame_event({"type": "delete", "seq": seq})
-            )
-        )
 
 
 # --- ephemeral frames --------------------------------------------------------

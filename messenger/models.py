@@ -1,6 +1,10 @@
+from typing import Literal
+
 from django.conf import settings
 from django.db import models
 
+# The one list of statuses (MSN's set): Python everywhere imports it, and the
+# page receives it from the server (messenger/web/pages.py).
 STATUS_CHOICES = [
     ("online", "Online"),
     ("busy", "Busy"),
@@ -10,6 +14,8 @@ STATUS_CHOICES = [
     ("lunch", "Out to lunch"),
     ("invisible", "Appear offline"),
 ]
+# What a user may choose, as a pydantic/typing type for request bodies and frames.
+ChosenStatus = Literal[tuple(code for code, _ in STATUS_CHOICES)]
 
 
 class Profile(models.Model):

@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from messenger import errors
+from messenger.models import ChosenStatus
 
-ChosenStatus = Literal["online", "busy", "away", "brb", "phone", "lunch", "invisible"]
 PERSONAL_MESSAGE_MAX = 128
 
 # Bidirectional overrides can make a personal message render as something else.

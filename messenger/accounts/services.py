@@ -71,25 +71,6 @@ def tokens_revoke_all(*, user, reason: str = "revoked", code: int = 4401) -> Non
     transaction.on_commit(lambda: fanout.group_send_sync(group, fanout.revoke_event(code=code, reason=reason)))
 
 
-def user_ban(*, user) -> None:
-    """Ban: no new sign-in, every token revoked, every socket closed with 4403."""
-    with transaction.atomic():
-        Profile.objects.filter(user=user).update(banned=True)
-        tokens_revoke_all(user=user, reason="banned", code=4403)
-    log.info("user banned", extra={"userId": user.pk})
-
-
-def user_unban(*, user) -> None:
-    Profile.objects.filter(user=user).update(banned=False)
-    log.info("user unbanned", extra={"userId": user.pk})
-
-
-def user_mute(*, user, muted: bool) -> None:
-    """A muted user stays signed in; chat refuses their messages with MUTED."""
-    Profile.objects.filter(user=user).update(muted=muted)
-    log.info("user muted" if muted else "user unmuted", extra={"userId": user.pk})
-
-
 def password_change(*, user, new_password: str) -> None:
     with transaction.atomic():
         user.set_password(new_password)

@@ -9,6 +9,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from messenger.models import STATUS_CHOICES
+
+OFFLINE = {"code": "offline", "label": "Offline"}
+
 
 def _allow_own_sockets(request, response):
     """connect-src for the page's own host over ws: and wss: (CSP 'self' alone
@@ -22,6 +26,7 @@ def _allow_own_sockets(request, response):
 @ensure_csrf_cookie
 def app(request):
     context = {
+        "statuses": [{"code": code, "label": label} for code, label in STATUS_CHOICES] + [OFFLINE],
         "turnstile_site_key": settings.TURNSTILE_SITE_KEY,
         "registration_open": settings.REGISTRATION_OPEN,
     }

@@ -1,7 +1,6 @@
 """Auth, health and collection endpoints (contract 1.3)."""
 
 import logging
-from typing import Literal
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -17,13 +16,13 @@ from pydantic import BaseModel, Field
 from messenger import errors, hooks
 from messenger.accounts import services, tokens, turnstile
 from messenger.accounts.users import public_user, username_valid
+from messenger.models import ChosenStatus
 from messenger.operations import analytics
 from messenger.platform import clientip, db_async, fanout, metrics, ratelimit, redis_clients
 from messenger.web.envelope import ApiError, api, error, ok, parse_body, rate_limited
 
 log = logging.getLogger("messenger.accounts.auth")
 
-ChosenStatus = Literal["online", "busy", "away", "brb", "phone", "lunch", "invisible"]
 
 
 class LoginBody(BaseModel):

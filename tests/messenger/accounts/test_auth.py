@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import DEMO_PASSWORD, envelope_error, fake_ip, unique_name
+from messenger.operations import moderation
 
 
 def test_login_returns_token_user_and_cookies(api, make_user):
@@ -49,10 +50,9 @@ def test_bots_cannot_sign_in(api, make_user):
 
 
 def test_banned_user_cannot_sign_in_and_ban_revokes_tokens(signed_in):
-    from messenger.accounts import services
 
     user, client = signed_in("banned")
-    services.user_ban(user=user)
+    moderation.user_ban(moderator=None, user=user)
     envelope_error(client.get("/api/auth/me"), 401, "UNAUTHENTICATED")
     envelope_error(client.post("/api/auth/login", {"username": user.username, "password": DEMO_PASSWORD}), 403, "FORBIDDEN")
 
