@@ -107,7 +107,11 @@ class RoomConsumer(SocketConsumer):
     async def frame_chat(self, frame):
         try:
             result = await services.message_submit(
-                room_id=self.room.pk, sender=self.user, text=frame.text, client_id=frame.clientId
+                room_id=self.room.pk,
+                sender=self.user,
+                text=frame.text,
+                client_id=frame.clientId,
+                style=frame.style.stored() if frame.style else "",
             )
         except services.ChatRefused as refused:
             await self._refuse(refused, frame.clientId)

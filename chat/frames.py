@@ -52,10 +52,26 @@ class _Frame(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class MessageStyle(_Frame):
+    """MSN sent one font style per message: a colour, bold, italic. Every key
+    is optional; anything else in the object is refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    color: Annotated[str, Field(strict=True, pattern=r"^#[0-9A-Fa-f]{6}$")] = "#000000"
+    bold: StrictBool = False
+    italic: StrictBool = False
+
+    def stored(self) -> str:
+        """The canonical form kept with the message (chat.wire reads it back)."""
+        return f'{{"color":"{self.color.lower()}","bold":{str(self.bold).lower()},"italic":{str(self.italic).lower()}}}'
+
+
 class ChatFrame(_Frame):
     type: Literal["chat"]
     clientId: ClientId
     text: Text
+    style: MessageStyle | None = None
 
 
 class NudgeFrame(_Frame):

@@ -31,6 +31,8 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64)
     text = models.TextField()
     bot = models.BooleanField(default=False)
+    # The sender's font style as canonical JSON (chat.frames.MessageStyle), "" for none.
+    style = models.CharField(max_length=64, blank=True, default="")
     deleted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     ts = models.BigIntegerField(help_text="epoch milliseconds")

@@ -126,7 +126,7 @@ async def _write_check(*, room_id: str, user) -> None:
         raise ChatRefused(code, _WRITE_REFUSALS[code])
 
 
-async def message_submit(*, room_id: str, sender, text: str, client_id: str) -> SendResult:
+async def message_submit(*, room_id: str, sender, text: str, client_id: str, style: str = "") -> SendResult:
     """A person's `chat` frame: a resend of a stored clientId is answered with
     its seq before the rate limit (a resend costs the sender nothing), then
     the rate limit (CHAT_RATE per room), then message_send. Raises ChatRefused."""
@@ -134,10 +134,12 @@ async def message_submit(*, room_id: str, sender, text: str, client_id: str) -> 
     if earlier_seq is not None:
         return SendResult(seq=earlier_seq, created=False, frame=None, message_id=None)
     await _rate_check(f"chat:{room_id}:{sender.pk}", settings.CHAT_RATE)
-    return await message_send(room_id=room_id, sender=sender, text=text, client_id=client_id)
+    return await message_send(room_id=room_id, sender=sender, text=text, client_id=client_id, style=style)
 
 
-async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: bool = False) -> SendResult:
+async def message_send(
+    *, room_id: str, sender, text: str, client_id: str, bot: bool = False, style: str = ""
+) -> SendResult:
     """The one way a chat message enters a room (sockets and bots alike).
 
     Stored first (chat.writer: concurrent messages to a room share one
@@ -145,7 +147,7 @@ async def message_send(*, room_id: str, sender, text: str, client_id: str, bot: 
     to chat.hooks.message_stored. A repeated clientId returns the original seq.
     Raises ChatRefused for a locked room, a muted sender or a DM partner's block.
     """
-    outcome = await writer.message_write(room_id=room_id, draft=writer.Draft(sender, client_id, text, bot))
+    outcome = await writer.message_write(room_id=room_id, draft=writer.Draft(sender, client_id, text, bot, style))
     if isinstance(outcome, writer.Refused):
         raise ChatRefused(outcome.code, outcome.message)
     message, created = outcome.message, outcome.created
