@@ -319,9 +319,20 @@ STATIC_ROOT = LOCAL_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Request bodies: the API answers 413 above 64 KiB.
+# Request bodies: the API answers 413 above 64 KiB (a display picture upload: AVATAR_MAX_UPLOAD_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 API_MAX_BODY_BYTES = 64 * 1024
+AVATAR_MAX_UPLOAD_BYTES = env_int("AVATAR_MAX_UPLOAD_BYTES", 1024 * 1024)
+AVATAR_UPLOAD_PATH = "/api/auth/me/avatar"
+
+# Uploaded display pictures, through Django's storage API: the filesystem under
+# .local/media by default, any storage backend with MEDIA_STORAGE_BACKEND.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", LOCAL_DIR / "media"))
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

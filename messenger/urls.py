@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from messenger.operations import dashboard
-from messenger.web import metrics_view, pages, views
+from messenger.web import metrics_view, pages, profile_views, views
 
 urlpatterns = [
     path("api/auth/login", views.login),
     path("api/auth/register", views.register),
     path("api/auth/me", views.me),
+    path("api/auth/me/avatar", profile_views.avatar_upload),
+    path("api/avatars", profile_views.avatar_gallery),
     path("api/auth/password", views.password_change),
     path("api/auth/ticket", views.ticket),
     path("api/auth/logout", views.logout),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("admin/dashboard/", dashboard.dashboard, name="cfm-dashboard"),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view.metrics_view),
+    path("media/avatars/<str:name>", profile_views.uploaded_avatar),
     path("privacy/", pages.privacy, name="privacy"),
     path("", pages.app, name="app"),
 ]

@@ -50,8 +50,11 @@ class RequestContextMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            if length > settings.API_MAX_BODY_BYTES:
-                return api.error(413, errors.PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.")
+            limit = settings.AVATAR_MAX_UPLOAD_BYTES if request.path == settings.AVATAR_UPLOAD_PATH else settings.API_MAX_BODY_BYTES
+            if length > limit:
+                return api.error(
+                    413, errors.PAYLOAD_TOO_LARGE, f"The request body is larger than {limit // 1024} KiB."
+                )
         return None
 
     def _after(self, request, response):

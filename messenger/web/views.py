@@ -19,6 +19,7 @@ from messenger.accounts.users import public_user, username_valid
 from messenger.models import ChosenStatus
 from messenger.operations import analytics
 from messenger.platform import clientip, db_async, fanout, metrics, ratelimit, redis_clients
+from messenger.web import profile_views
 from messenger.web.envelope import ApiError, api, error, ok, parse_body, rate_limited
 
 log = logging.getLogger("messenger.accounts.auth")
@@ -172,11 +173,14 @@ async def register(request, *, body: RegisterBody):
     return _signed_in(request, user, token, expires_at, status=201)
 
 
-@api(["GET", "DELETE"], body=None)
+@api(["GET", "PATCH", "DELETE"], body=None)
 async def me(request):
     caller = request.cfm_caller
     if request.method == "GET":
         return {"user": public_user(caller.user, to_self=True), "expiresAt": caller.token.expires_at_ms}
+    if request.method == "PATCH":
+        body = await db_async.run_in_request(parse_body, request, profile_views.ProfileBody)
+        return await profile_views.profile_patch(request, body)
     body = await db_async.run_in_request(parse_body, request, PasswordBody)
     await _password_confirmed(caller.user, body.password)
     await db_async.run_blocking(services.account_delete, user=caller.user)
