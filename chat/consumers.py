@@ -140,7 +140,10 @@ class RoomConsumer(SocketConsumer):
             await self._refuse(refused, frame.clientId)
 
     async def frame_typing(self, frame):
-        await services.typing_submit(room_id=self.room.pk, user=self.user, typing=frame.typing)
+        try:
+            await services.typing_submit(room_id=self.room.pk, user=self.user, typing=frame.typing)
+        except services.ChatRefused as refused:
+            await self._refuse(refused, None)
 
     async def frame_history(self, frame):
         messages, has_more = await db_async.run(
