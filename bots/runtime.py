@@ -172,11 +172,11 @@ async def on_message_stored(message: StoredMessage) -> list[dict]:
     sender = message.sender
     if message.bot or sender.profile.is_bot:
         return []  # bots never answer bots
-    room_kind = "dm" if ids.dm_participants(message.room_id) is not None else "public"
+    room_kind = "dm" if ids.is_dm(message.room_id) else "public"
     if room_kind == "public" and "@" not in message.text:
         return []
     personas = await db_async.run(selectors.personas_addressed,
-        room_id=message.room_id, text=message.text, sender_username=sender.username
+        room_id=message.room_id, text=message.text, sender=sender
     )
     client_id = message.frame.get("clientId")
     frames = []
@@ -189,7 +189,20 @@ async def on_message_stored(message: StoredMessage) -> list[dict]:
                 )
             )
             continue
-        if not await quota.acquire(persona):
+        granted = await quota.acquire(persona, user_id=sender.pk)
+        if granted == quota.USER_SPENT:
+            service.release()
+            wait_ms = max(0, int((quota.next_reset().timestamp() - time.time()) * 1000))
+            frames.append(
+                error_frame(
+                    errors.RATE_LIMITED,
+                    f"You have used your {settings.BOT_USER_DAILY_QUOTA} bot interactions for today; "
+                    "the bots answer you again after midnight UTC.",
+                    clientId=client_id, retryAfterMs=wait_ms,
+                )
+            )
+            continue
+        if granted == quota.POOL_SPENT:
             service.release()
             await services.bots_fall_asleep()
             service.schedule_wake()

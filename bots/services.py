@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from messenger import hooks as messenger_hooks
+from messenger.accounts import names
 from messenger.accounts import services as account_services
 from messenger.models import Profile
 from messenger.operations.moderation import moderation_record
@@ -34,6 +35,7 @@ def persona_profile_sync(*, persona: Persona) -> None:
     """Copy the persona's name, avatar, status and message onto its user."""
     Profile.objects.filter(user_id=persona.user_id).update(
         display_name=persona.display_name,
+        display_skeleton=names.skeleton(persona.display_name),
         avatar=persona.avatar,
         is_bot=True,
         status=ASLEEP_STATUS if persona.asleep else persona.status,

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 
-from messenger import errors
+from messenger import errors, hooks
 from messenger.accounts.users import public_user
 from messenger.platform import db_async
 from messenger.realtime.frame_errors import error_frame
@@ -24,8 +24,11 @@ def _since(query_string: bytes) -> int | None:
     return int(values[0])
 
 
-def _welcome_reads(room_id: str, since: int | None, member_ids: set[int], user) -> tuple[list[dict], bool, int, list[dict]]:
-    """History, hasMore, lastSeq and members of the welcome, in one trip to a database thread."""
+def _welcome_reads(
+    room_id: str, since: int | None, member_ids: set[int], user
+) -> tuple[list[dict], bool, int, list[dict], set[str]]:
+    """History, hasMore, lastSeq and members of the welcome, and who blocks
+    the user, in one trip to a database thread."""
     # The room's last_seq is read before the messages: every seq up to it is
     # committed, so the history plus what the group delivers later has no gap.
     last_seq = selectors.room_last_seq(room_id)
@@ -39,7 +42,7 @@ def _welcome_reads(room_id: str, since: int | None, member_ids: set[int], user) 
         history, has_more = selectors.messages_after(room_id=room_id, since=since, limit=settings.REPLAY_MAX)
     if history:
         last_seq = max(last_seq, history[-1]["seq"])
-    return history, has_more, last_seq, selectors.members_public(member_ids, known=user)
+    return history, has_more, last_seq, selectors.members_public(member_ids, known=user), hooks.blockers_of_user(user.pk)
 
 
 class RoomConsumer(SocketConsumer):
@@ -48,6 +51,8 @@ class RoomConsumer(SocketConsumer):
 
     room = None
     _in_room = False
+    # Usernames of the users who block this one: shown offline to this socket.
+    blockers: frozenset[str] = frozenset()
 
     async def opened(self):
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
@@ -60,15 +65,19 @@ class RoomConsumer(SocketConsumer):
         await room_hub.attach(self.room.pk, self)
         self._in_room = True
         first_socket, member_ids = await membership.join(self.room.pk, self.user.pk, self.socket_id)
-        history, has_more, last_seq, members = await db_async.run(
+        history, has_more, last_seq, members, blockers = await db_async.run(
             _welcome_reads, self.room.pk, _since(self.scope.get("query_string", b"")), member_ids, self.user
         )
+        # Set before `ready` hands over the frames kept for this socket.
+        self.blockers = frozenset(blockers)
         await self.send_frame(
             {
                 "type": "welcome",
                 "room": room_public(self.room),
                 "you": public_user(self.user, to_self=True),
-                "members": members,
+                "members": [
+                    {**member, "status": "offline"} if member["id"] in self.blockers else member for member in members
+                ],
                 "history": history,
                 "lastSeq": last_seq,
                 "hasMore": has_more,
@@ -135,7 +144,10 @@ class RoomConsumer(SocketConsumer):
             await self._refuse(refused, frame.clientId)
 
     async def frame_typing(self, frame):
-        await services.typing_submit(room_id=self.room.pk, user=self.user, typing=frame.typing)
+        try:
+            await services.typing_submit(room_id=self.room.pk, user=self.user, typing=frame.typing)
+        except services.ChatRefused as refused:
+            await self._refuse(refused, None)
 
     async def frame_history(self, frame):
         messages, has_more = await db_async.run(

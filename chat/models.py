@@ -19,9 +19,31 @@ class Room(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A DM's two participants by user id, the smaller first. Plain integers,
+    # not foreign keys: they outlive a deleted account, so nobody who later
+    # holds one of the usernames in the room id is ever taken for a participant.
+    # NULL where the migration could not tell who an old DM's participant was.
+    dm_first_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    dm_second_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Archived by its owner: gone from the room list, its socket refuses joins (4404), history kept.
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dm_first_id", "dm_second_id"], name="room_dm_participants_unique"),
+        ]
+        indexes = [models.Index(fields=["created_by", "created_at"], name="room_creator_created")]
 
     def __str__(self) -> str:
         return self.id
+
+    def dm_partner_id(self, user_id: int) -> int | None:
+        """The other participant of this DM, or None (not a participant, or the partner is unknown)."""
+        if self.dm_first_id == user_id:
+            return self.dm_second_id
+        if self.dm_second_id == user_id:
+            return self.dm_first_id
+        return None
 
 
 class Message(models.Model):

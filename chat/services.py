@@ -3,15 +3,20 @@ write and, after it commits, the frames to the room (consumers and bots never
 group_send persisted data themselves)."""
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from messenger import errors, hooks
 from messenger.accounts.users import public_user, users_with_profiles
+from messenger.models import Profile
 from messenger.operations import analytics
+from messenger.operations.moderation import moderation_record
 from messenger.platform import db_async, fanout, ratelimit
 
 from . import hooks as chat_hooks
@@ -57,31 +62,67 @@ class SendResult:
 
 
 def dm_room_ensure(*, user, other) -> Room:
-    """The DM room of the two users, created on first ask; RoomRefused when a block forbids it."""
+    """The DM room of the two users, created on first ask; RoomRefused when a block forbids it.
+
+    The room is found by the participants' user ids, never by the usernames
+    in its id: the id is the contract's `dm_{a}____{b}` of the names they
+    hold when it is made, and a username is never given out twice
+    (messenger.services), so it keeps naming this pair.
+    """
     if user.pk == other.pk:
         raise RoomRefused(errors.NOT_FOUND, "A DM needs two different users.")
     if not hooks.dm_permitted(user, other):
         raise RoomRefused(errors.FORBIDDEN, "This user does not take DMs from you.")
+    first_id, second_id = sorted((user.pk, other.pk))
+    room = selectors.dm_room_of(first_id, second_id)
+    if room is not None:
+        return room
     room_id = ids.dm_room_id(user.username, other.username)
     first, second = sorted((user, other), key=lambda u: u.username)
     name = f"{first.profile.display_name} & {second.profile.display_name}"
     try:
-        room, _ = Room.objects.get_or_create(pk=room_id, defaults={"name": name[:80], "kind": Room.KIND_DM})
+        with transaction.atomic():
+            return Room.objects.create(
+                pk=room_id, name=name[:80], kind=Room.KIND_DM, dm_first_id=first_id, dm_second_id=second_id
+            )
     except IntegrityError:
-        # The other participant created it in the same instant.
-        room = Room.objects.get(pk=room_id)
+        pass
+    # The other participant created it in the same instant, or the id names an
+    # older conversation of someone who held one of these usernames before the
+    # names were kept from reuse (chat migration 0002 left it to its surviving participant).
+    room = selectors.dm_room_of(first_id, second_id)
+    if room is None:
+        raise RoomRefused(
+            errors.FORBIDDEN, f"The room id {room_id} belongs to an earlier conversation of another account."
+        )
     return room
 
 
 def room_enter(*, user, room_id: str) -> Room:
-    """The room `user` may join, or RoomRefused with the socket's close code."""
+    """The room `user` may join, or RoomRefused with the socket's close code.
+
+    A DM is entered by its participants' user ids: a room id is only where
+    to look, so holding a username that appears in it grants nothing.
+    """
+    if not ids.plausible(room_id):
+        raise RoomRefused(errors.NOT_FOUND, "No such room: a room id is lower-case letters, digits, '_', '.' or '-'.")
     if ids.is_reserved(room_id):
         raise RoomRefused(errors.FORBIDDEN, "Reserved rooms are never joinable.")
-    participants = ids.dm_participants(room_id)
-    if participants is not None:
-        if user.username not in participants:
+    if ids.is_dm(room_id):
+        room = Room.objects.filter(pk=room_id, kind=Room.KIND_DM).first()
+        if room is not None:
+            if user.pk not in (room.dm_first_id, room.dm_second_id):
+                raise RoomRefused(errors.FORBIDDEN, "Only its two participants may join a DM.")
+            partner_id = room.dm_partner_id(user.pk)
+            other = users_with_profiles().filter(pk=partner_id, is_active=True).first() if partner_id else None
+            if other is None:
+                raise RoomRefused(errors.NOT_FOUND, "The other participant of this DM has left.")
+            if not hooks.dm_permitted(user, other):
+                raise RoomRefused(errors.FORBIDDEN, "This user does not take DMs from you.")
+            return room
+        other_name = ids.dm_partner_name(room_id, user.username)
+        if other_name is None:
             raise RoomRefused(errors.FORBIDDEN, "Only its two participants may join a DM.")
-        other_name = participants[1] if participants[0] == user.username else participants[0]
         other = users_with_profiles().filter(username=other_name, is_active=True).first()
         if other is None:
             raise RoomRefused(errors.NOT_FOUND, "No such user for this DM.")
@@ -96,13 +137,97 @@ class RoomIdTaken(Exception):
     pass
 
 
+class RoomQuotaSpent(errors.Refused):
+    """The user may not create another room now: RATE_LIMITED with
+    `retry_after_s` (the daily limit), or FORBIDDEN when waiting does not
+    help (they own as many rooms as they may)."""
+
+    def __init__(self, message: str, retry_after_s: int | None):
+        super().__init__(errors.RATE_LIMITED if retry_after_s else errors.FORBIDDEN, message)
+        self.retry_after_s = retry_after_s
+
+
+def _room_quota_check(user) -> None:
+    """ROOM_CREATE_DAILY_LIMIT rooms per rolling 24 h and ROOM_OWNED_MAX live
+    rooms per person; moderators (staff) are exempt. Runs under the lock of
+    the user's profile row, so parallel requests cannot both take the last one."""
+    if user.is_staff:
+        return
+    Profile.objects.select_for_update().filter(user_id=user.pk).first()
+    owned = Room.objects.filter(created_by=user, kind=Room.KIND_PUBLIC, archived=False).count()
+    if owned >= settings.ROOM_OWNED_MAX:
+        raise RoomQuotaSpent(
+            f"You own {owned} rooms, the most one person may ({settings.ROOM_OWNED_MAX}); archive one first.", None
+        )
+    since = timezone.now() - timedelta(days=1)
+    recent = list(
+        Room.objects.filter(created_by=user, created_at__gte=since).order_by("created_at").values_list(
+            "created_at", flat=True
+        )[: settings.ROOM_CREATE_DAILY_LIMIT]
+    )
+    if len(recent) >= settings.ROOM_CREATE_DAILY_LIMIT:
+        # Free again when the oldest creation of the window is 24 h old.
+        wait = recent[0] + timedelta(days=1) - timezone.now()
+        raise RoomQuotaSpent(
+            f"You have created {len(recent)} rooms in the last 24 hours, the most one person may.",
+            max(1, math.ceil(wait.total_seconds())),
+        )
+
+
 def room_create(*, user, room_id: str, name: str, topic: str = "") -> Room:
-    """A public room. The caller has checked the id's form and reserved prefixes."""
+    """A public room. The caller has checked the id's form and reserved prefixes.
+    RoomQuotaSpent when the user's creation limits forbid it, RoomIdTaken for a taken id."""
     try:
         with transaction.atomic():
+            _room_quota_check(user)
             return Room.objects.create(pk=room_id, name=name, topic=topic, kind=Room.KIND_PUBLIC, created_by=user)
     except IntegrityError:
         raise RoomIdTaken(room_id)
+
+
+def _rooms_close(room_id: str, code: int, reason: str) -> None:
+    """Every socket in the room, on every process, closes with `code` (chat.room_hub)."""
+    transaction.on_commit(
+        lambda: fanout.group_send_sync(fanout.room_group(room_id), {"type": "room.closed", "code": code, "reason": reason})
+    )
+
+
+def room_archive(*, user, room: Room, archived: bool = True) -> bool:
+    """The owner (or a moderator) archives a public room: gone from the room
+    list, joins refused with 4404, open sockets closed with 4404, history
+    kept; unarchiving brings it back. False when nothing changed."""
+    if room.kind != Room.KIND_PUBLIC or not (user.is_staff or room.created_by_id == user.pk):
+        raise RoomRefused(errors.FORBIDDEN, "Only the room's owner or a moderator may archive it.")
+    with transaction.atomic():
+        if not archived:
+            _room_quota_check(room.created_by or user)
+        if not Room.objects.filter(pk=room.pk).exclude(archived=archived).update(archived=archived):
+            return False
+        moderation_record(
+            moderator=user, action="room_archive" if archived else "room_unarchive", target_type="room",
+            target_id=room.pk, target_label=room.name, reason="",
+        )
+        if archived:
+            _rooms_close(room.pk, errors.CLOSE_NOT_FOUND, "archived")
+    selectors.public_room_forget(room.pk)
+    return True
+
+
+def room_delete(*, moderator, room: Room, reason: str = "") -> None:
+    """A moderator deletes a public room with its messages and read markers;
+    its sockets close with 4404. Its id becomes free again."""
+    if not moderator.is_staff:
+        raise RoomRefused(errors.FORBIDDEN, "Only a moderator may delete a room.")
+    if room.kind != Room.KIND_PUBLIC:
+        raise RoomRefused(errors.FORBIDDEN, "Only public rooms can be deleted.")
+    with transaction.atomic():
+        moderation_record(
+            moderator=moderator, action="room_delete", target_type="room", target_id=room.pk,
+            target_label=room.name, reason=reason, messages=room.last_seq,
+        )
+        Room.objects.filter(pk=room.pk).delete()
+        _rooms_close(room.pk, errors.CLOSE_NOT_FOUND, "deleted")
+    selectors.public_room_forget(room.pk)
 
 
 async def room_member_announce(*, room_id: str, user, joined: bool, skip_channel: str = "") -> None:
@@ -186,10 +311,17 @@ async def typing_end(*, room_id: str, user) -> None:
 
 
 async def typing_submit(*, room_id: str, user, typing: bool) -> None:
-    """A person's `typing` frame: over TYPING_RATE it is dropped without an answer (contract)."""
+    """A person's `typing` frame: over TYPING_RATE it is dropped without an
+    answer (contract). `typing:true` obeys the room's write refusals like
+    `chat` (ChatRefused: muted, room locked, blocked by the DM partner): an
+    indicator nobody can follow with a message is not shown; `typing:false`
+    is always taken."""
     verdict = await ratelimit.hit(f"typing:{user.pk}", *settings.TYPING_RATE)
-    if verdict.allowed:
-        await typing_send(room_id=room_id, user=user, typing=typing)
+    if not verdict.allowed:
+        return
+    if typing:
+        await _write_check(room_id=room_id, user=user)
+    await typing_send(room_id=room_id, user=user, typing=typing)
 
 
 async def nudge_send(*, room_id: str, user) -> None:

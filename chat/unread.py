@@ -17,12 +17,8 @@ async def _send(user_id: int, entry: dict) -> None:
     await fanout.group_send(fanout.presence_group(user_id), fanout.frame_event(frame))
 
 
-def _recipient_entry(room_id: str, sender_name: str) -> tuple[int, dict] | None:
-    participants = ids.dm_participants(room_id)
-    if participants is None:
-        return None
-    other_name = participants[1] if participants[0] == sender_name else participants[0]
-    other_id = selectors.user_id_by_username(other_name)
+def _recipient_entry(room_id: str, sender_id: int) -> tuple[int, dict] | None:
+    other_id = selectors.dm_partner_id(room_id=room_id, user_id=sender_id)
     if other_id is None:
         return None
     return other_id, selectors.unread_entry(user_id=other_id, room_id=room_id)
@@ -31,9 +27,9 @@ def _recipient_entry(room_id: str, sender_name: str) -> tuple[int, dict] | None:
 async def dm_message_notify(*, room_id: str, sender) -> None:
     """A message was stored: in a DM, the other participant gets the room's unread entry."""
     # Public rooms: no trip to a database thread on every message.
-    if ids.dm_participants(room_id) is None:
+    if not ids.is_dm(room_id):
         return
-    found = await db_async.run(_recipient_entry, room_id, sender.username)
+    found = await db_async.run(_recipient_entry, room_id, sender.pk)
     if found is not None:
         await _send(*found)
 

@@ -100,7 +100,8 @@ def _plan(
             outcome = _GONE
         elif room[0]:
             outcome = _LOCKED
-        elif not draft.bot and draft.sender.pk in muted:
+        elif draft.sender.pk in muted:
+            # A muted bot is silent too, whatever reply it had queued.
             outcome = _MUTED
         elif draft.sender.pk in blocked:
             # A block made while the DM socket was open stops the blocked user's writes from then on.
@@ -120,7 +121,7 @@ def _plan(
 
 def _blocked_senders(room_id: str, drafts: list[Draft]) -> set[int]:
     """Senders the other participant of this DM refuses now (none outside DMs)."""
-    if ids.dm_participants(room_id) is None:
+    if not ids.is_dm(room_id):
         return set()
     senders = {draft.sender.pk: draft.sender for draft in drafts}
     return {pk for pk, sender in senders.items() if selectors.dm_refusal(room_id=room_id, sender=sender)}
@@ -147,8 +148,7 @@ def store(room_id: str, drafts: list[Draft]) -> list[Outcome]:
                 if (message.sender_id, message.client_id) in keys:
                     message.sender = senders[message.sender_id]
                     earlier[(message.sender_id, message.client_id)] = message
-        humans = [draft.sender.pk for draft in drafts if not draft.bot]
-        muted = set(Profile.objects.filter(user_id__in=humans, muted=True).values_list("user_id", flat=True))
+        muted = set(Profile.objects.filter(user_id__in=senders, muted=True).values_list("user_id", flat=True))
         outcomes, new = _plan(room_id, room, drafts, earlier, muted, _blocked_senders(room_id, drafts))
         if new:
             Message.objects.bulk_create(new)
@@ -187,13 +187,13 @@ async def _store_sql(room_id: str, drafts: list[Draft]) -> list[Outcome]:
     client-side, which allows that)."""
     # DM blocks are checked before the lock, on a thread (the block rules are
     # the ORM's, in messenger.hooks); a block is not tied to the room lock either.
-    blocked = await db_async.run(_blocked_senders, room_id, drafts) if ids.dm_participants(room_id) else set()
+    blocked = await db_async.run(_blocked_senders, room_id, drafts) if ids.is_dm(room_id) else set()
     senders = {draft.sender.pk: draft.sender for draft in drafts}
     async with pgloop.connection() as conn:
         try:
             cursor = await conn.execute(_LOCK_AND_READ, (
                 room_id, room_id, [d.sender.pk for d in drafts], [d.client_id for d in drafts],
-                [d.sender.pk for d in drafts if not d.bot],
+                list(senders),
             ))
             cursor.nextset()  # past BEGIN
             room = await cursor.fetchone()

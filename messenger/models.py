@@ -33,6 +33,10 @@ class Profile(models.Model):
     banned = models.BooleanField(default=False, db_index=True)
     # Bumped to revoke every token of the user at once (password change, ban, deletion).
     token_epoch = models.PositiveIntegerField(default=0)
+    # Lookalike keys of the username and display name (messenger.accounts.names.skeleton):
+    # a new account may not look like an existing one.
+    username_skeleton = models.CharField(max_length=150, blank=True, default="", db_index=True)
+    display_skeleton = models.CharField(max_length=150, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -40,6 +44,18 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.user.username})"
+
+
+class RetiredUsername(models.Model):
+    """A deleted account's username, kept so it is never given out again (to
+    someone who would then be taken for that person). Only a digest of its
+    skeleton is kept: it refuses the name and its lookalikes, nothing more."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.digest[:12]
 
 
 class AnalyticsEvent(models.Model):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from messenger.operations import dashboard
+from messenger.operations import admin_login, dashboard
 from messenger.web import metrics_view, pages, profile_views, views
 
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("bots.urls")),
     re_path(r"^api/(?P<rest>.*)$", views.not_found),
     path("admin/dashboard/", dashboard.dashboard, name="cfm-dashboard"),
+    # Before admin.site.urls, so the admin's own login URL is this one.
+    path("admin/login/", admin_login.admin_login),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view.metrics_view),
     path("media/avatars/<str:name>", profile_views.uploaded_avatar),

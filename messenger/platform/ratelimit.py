@@ -84,6 +84,14 @@ async def hit(name: str, limit: int, window_s: float, record: bool = True) -> Ve
     return _counted(name, _verdict(await redis_clients.script(_SLIDING_WINDOW_LUA)(keys=keys, args=args)))
 
 
+async def reset(name: str) -> None:
+    if redis_clients.enabled():
+        await redis_clients.async_client().delete(redis_clients.key("rl", name))
+    else:
+        with _local_lock:
+            _local_logs.pop(name, None)
+
+
 def reset_sync(name: str) -> None:
     if redis_clients.enabled():
         redis_clients.sync_client().delete(redis_clients.key("rl", name))

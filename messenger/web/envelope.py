@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from messenger import errors
-from messenger.platform import db_async, log_context
+from messenger.platform import db_async, log_context, text_rules
 
 log = logging.getLogger("messenger.web.envelope")
 
@@ -69,11 +69,6 @@ def rate_limited(retry_after_ms: int, message: str = "Too many requests.") -> Ap
     )
 
 
-def ratelimited_view(request, exception=None):
-    """django-ratelimit's RATELIMIT_VIEW: the envelope, not an HTML page."""
-    return error(429, errors.RATE_LIMITED, "Too many requests.", headers={"Retry-After": "60"})
-
-
 def parse_body(request, schema: type[pydantic.BaseModel] | None) -> pydantic.BaseModel | None:
     if schema is None:
         return None
@@ -89,6 +84,9 @@ def parse_body(request, schema: type[pydantic.BaseModel] | None) -> pydantic.Bas
         raise ApiError(400, errors.INVALID_REQUEST, "The body is not valid JSON.")
     if not isinstance(raw, dict):
         raise ApiError(400, errors.INVALID_REQUEST, "The body must be a JSON object.")
+    bad = text_rules.control_field(raw)
+    if bad is not None:
+        raise ApiError(400, errors.INVALID_MESSAGE, f"{bad}: control characters (such as NUL) are not allowed.", field=bad)
     try:
         return schema.model_validate(raw)
     except pydantic.ValidationError as exc:

@@ -4,21 +4,21 @@ import logging
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.core import is_ratelimited
 from pydantic import BaseModel, Field
 
 from messenger import errors, hooks
-from messenger.accounts import services, tokens, turnstile
+from messenger.accounts import services, throttle, tokens, turnstile
 from messenger.accounts.users import public_user, username_valid
 from messenger.models import ChosenStatus
 from messenger.operations import analytics
-from messenger.platform import clientip, db_async, fanout, metrics, ratelimit, redis_clients
+from messenger.platform import clientip, db_async, fanout, metrics, ratelimit, redis_clients, text_rules
 from messenger.web import profile_views
 from messenger.web.envelope import ApiError, api, error, ok, parse_body, rate_limited
 
@@ -83,48 +83,38 @@ def _password_problem(password: str, user=None) -> str | None:
     return None
 
 
-async def _failed_sign_ins_gate(username: str) -> None:
-    """One account can't be guessed from many addresses: failed password
-    checks count per username, whatever the client IP."""
-    limit, window = settings.LOGIN_FAILURES_PER_USERNAME
-    verdict = await ratelimit.hit(f"login:user:{username}", limit, window, record=False)
-    if not verdict.allowed:
-        raise rate_limited(verdict.retry_after_ms, "Too many failed sign-ins for this account.")
-
-
-async def _failed_sign_in_record(username: str) -> None:
-    limit, window = settings.LOGIN_FAILURES_PER_USERNAME
-    await ratelimit.hit(f"login:user:{username}", limit, window)
-
-
 async def _password_confirmed(user, password: str, *, field: str = "password") -> None:
-    """Re-check the caller's password before a sensitive change. Failures
-    count like failed sign-ins, so a stolen token can't guess the password."""
-    await _failed_sign_ins_gate(user.username)
+    """Re-check the caller's password before a sensitive change. Failures are
+    counted per account on a counter of their own: a stolen token can't guess
+    the password, and strangers' failed sign-ins never block the owner here."""
+    name = f"confirm:{user.pk}"
+    verdict = await ratelimit.hit(name, *settings.PASSWORD_CONFIRM_FAILURES, record=False)
+    if not verdict.allowed:
+        raise rate_limited(verdict.retry_after_ms, "Too many wrong passwords.")
     if not await db_async.run_blocking(user.check_password, password):
-        await _failed_sign_in_record(user.username)
+        await ratelimit.hit(name, *settings.PASSWORD_CONFIRM_FAILURES)
         raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong password.", field=field)
 
 
 @api(["POST"], auth=False, body=LoginBody)
 async def login(request, *, body: LoginBody):
     ip = clientip.from_request(request)
-    limit, window = settings.LOGIN_RATE_PER_IP
-    verdict = await ratelimit.hit(f"login:ip:{ip}", limit, window)
-    if not verdict.allowed:
-        raise rate_limited(verdict.retry_after_ms, "Too many sign-in attempts.")
-    await _turnstile_gate(request, body.turnstileToken, ip)
     username = body.username.strip().lower()
-    await _failed_sign_ins_gate(username)
+    try:
+        await throttle.gate(username=username, ip=ip)
+    except throttle.Throttled as refused:
+        raise rate_limited(refused.retry_after_ms, refused.message)
+    await _turnstile_gate(request, body.turnstileToken, ip)
     # Unknown users run the password hasher too (Django's ModelBackend does),
     # and bots have no usable password: every refusal costs the same time.
     user = await db_async.run_blocking(services.credentials_check, username=username, password=body.password)
     if user is None or user.profile.is_bot:
-        await _failed_sign_in_record(username)
+        await throttle.failed(username=username, ip=ip)
         log.info("login failed", extra={"ip": ip})
         analytics.record("login_failed", user_id=user.pk if user else None)
         metrics.AUTH_FAILURES.labels("login").inc()
         raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong username or password.")
+    await throttle.succeeded(username=username, ip=ip)
     if user.profile.banned:
         raise ApiError(403, errors.FORBIDDEN, "This account is banned.")
     if body.status and body.status != user.profile.status:
@@ -136,20 +126,14 @@ async def login(request, *, body: LoginBody):
     return _signed_in(request, user, token, expires_at)
 
 
-def _register_key(group, request):
-    return clientip.from_request(request)
-
-
 @api(["POST"], auth=False, body=RegisterBody)
 async def register(request, *, body: RegisterBody):
     if not settings.REGISTRATION_OPEN:
         raise ApiError(403, errors.FORBIDDEN, "Registration is closed on this server.")
     ip = clientip.from_request(request)
-    limited = await db_async.run_in_request(is_ratelimited,
-        request, group="register", key=_register_key, rate=settings.REGISTER_RATE, increment=True
-    )
-    if limited:
-        raise rate_limited(60_000, "Too many registrations from this address.")
+    verdict = await ratelimit.hit(f"register:ip:{ip}", *settings.REGISTER_RATE)
+    if not verdict.allowed:
+        raise rate_limited(verdict.retry_after_ms, "Too many registrations from this address.")
     await _turnstile_gate(request, body.turnstileToken, ip)
     username = body.username.strip().lower()
     if not username_valid(username):
@@ -159,16 +143,21 @@ async def register(request, *, body: RegisterBody):
             "username: 3-32 characters, lower-case letters, digits, '.', '_' or '-', starting with a letter or digit, no '__'.",
             field="username",
         )
-    display_name = body.displayName.strip()
-    if not display_name or not display_name.isprintable():
+    display_name = text_rules.clean_name(body.displayName)
+    if text_rules.is_blank(display_name) or not display_name.isprintable():
         raise ApiError(400, errors.INVALID_REQUEST, "displayName: must be printable text.", field="displayName")
-    problem = _password_problem(body.password)
+    # Similarity to the names is checked too (UserAttributeSimilarityValidator reads first_name).
+    problem = _password_problem(body.password, get_user_model()(username=username, first_name=display_name))
     if problem:
         raise ApiError(400, errors.INVALID_REQUEST, f"password: {problem}", field="password")
     try:
-        user = await db_async.run_blocking(services.user_create, username=username, password=body.password, display_name=display_name)
+        user = await db_async.run_blocking(
+            services.user_create, username=username, password=body.password, display_name=display_name, vet_names=True
+        )
     except services.UsernameTaken:
         raise ApiError(409, errors.CONFLICT, f"The username {username!r} is taken.", field="username")
+    except services.NameRefused as refused:
+        raise ApiError(409, errors.CONFLICT, refused.message, field=refused.field)
     token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     return _signed_in(request, user, token, expires_at, status=201)
 

@@ -2,7 +2,7 @@
 // public rooms and bots, and the "has just signed in" toasts.
 import * as api from "./api.js";
 import { $, clear, h } from "./dom.js";
-import { STATUS_LABELS, groupContacts } from "./lib/format.js";
+import { STATUS_LABELS, dmPartnerName, groupContacts } from "./lib/format.js";
 import { LiveSocket } from "./socket.js";
 import { signInChime } from "./sound.js";
 
@@ -253,9 +253,7 @@ export class MainWindow {
   }
 
   dmPartner(roomId) {
-    const dmPrefix = "dm_";
-    if (!roomId.startsWith(dmPrefix)) return null;
-    return roomId.slice(dmPrefix.length).split("____").find((id) => id !== this.me.id) || null;
+    return dmPartnerName(roomId, this.me.id);
   }
 
   badgeFor(roomId) {

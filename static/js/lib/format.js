@@ -49,3 +49,17 @@ export function dmRoomId(a, b) {
   const [first, second] = [a, b].sort();
   return `dm_${first}____${second}`;
 }
+
+// The other username of a DM id as `me` computes it (chat/ids.py dm_partner_name):
+// a name may end in "_", so the id is read by my own name, not by its first "____".
+export function dmPartnerName(roomId, me) {
+  const prefix = "dm_";
+  const separator = "____";
+  if (!roomId.startsWith(prefix)) return null;
+  const rest = roomId.slice(prefix.length);
+  const candidates = [
+    rest.startsWith(me + separator) ? rest.slice(me.length + separator.length) : "",
+    rest.endsWith(separator + me) ? rest.slice(0, rest.length - separator.length - me.length) : "",
+  ];
+  return candidates.find((other) => other && dmRoomId(me, other) === roomId) || null;
+}

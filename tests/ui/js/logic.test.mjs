@@ -5,7 +5,7 @@ import test from "node:test";
 import { backoffDelay } from "../../../static/js/lib/backoff.js";
 import { ServerClock } from "../../../static/js/lib/clock.js";
 import { parseEmoticons } from "../../../static/js/lib/emoticons.js";
-import { dmRoomId, groupContacts, retryText, sameGroup, typingText } from "../../../static/js/lib/format.js";
+import { dmPartnerName, dmRoomId, groupContacts, retryText, sameGroup, typingText } from "../../../static/js/lib/format.js";
 import { PendingQueue, clientIdFactory } from "../../../static/js/lib/pending.js";
 import { SeqLog } from "../../../static/js/lib/seqlog.js";
 
@@ -80,6 +80,10 @@ test("presentation rules", () => {
   assert.equal(retryText(4000), "wait 4 seconds");
   assert.equal(retryText(200), "wait 1 second");
   assert.equal(dmRoomId("zoe", "alice"), "dm_alice____zoe");
+  // A name ending in "_" runs into the separator: read by my own name.
+  assert.equal(dmPartnerName(dmRoomId("ab_", "cd"), "cd"), "ab_");
+  assert.equal(dmPartnerName(dmRoomId("ab_", "cd"), "ab_"), "cd");
+  assert.equal(dmPartnerName(dmRoomId("ab", "cd"), "zz"), null);
   const groups = groupContacts([
     { id: "b", name: "Bea", status: "busy" },
     { id: "a", name: "Al", status: "offline" },
