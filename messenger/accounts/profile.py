@@ -20,7 +20,9 @@ from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from messenger import errors
+from messenger.accounts import names
 from messenger.models import Profile
+from messenger.platform import text_rules
 
 AVATAR_SIZE = 96
 AVATAR_DIR = "avatars"
@@ -35,12 +37,19 @@ def gallery() -> list[str]:
     return sorted(f"{settings.STATIC_URL}avatars/{path.name}" for path in GALLERY_DIR.glob("*.svg"))
 
 
-def display_name_checked(raw: str) -> str:
-    name = raw.strip()
-    if not name or not name.isprintable():
+def display_name_checked(*, user, raw: str) -> str:
+    """The name as stored (bidi controls removed, trimmed), or Refused: blank,
+    unprintable, too long, or a lookalike of someone else's (messenger.accounts.names)."""
+    name = text_rules.clean_name(raw)
+    if text_rules.is_blank(name) or not name.isprintable():
         raise errors.Refused(errors.INVALID_REQUEST, "displayName: must be printable text.", field="displayName")
     if len(name) > 64:
         raise errors.Refused(errors.INVALID_REQUEST, "displayName: at most 64 characters.", field="displayName")
+    key = names.skeleton(name)
+    if Profile.objects.filter(display_skeleton=key).exclude(user=user).exists():
+        raise errors.Refused(
+            errors.CONFLICT, f"displayName: {name!r} looks too much like someone else's name.", field="displayName"
+        )
     return name
 
 
@@ -48,7 +57,8 @@ def profile_update(*, user, display_name: str | None = None, avatar: str | None 
     """Change the display name and/or pick a gallery picture; True if anything changed."""
     changes = {}
     if display_name is not None:
-        changes["display_name"] = display_name_checked(display_name)
+        changes["display_name"] = display_name_checked(user=user, raw=display_name)
+        changes["display_skeleton"] = names.skeleton(changes["display_name"])
     if avatar is not None:
         if avatar not in gallery():
             raise errors.Refused(

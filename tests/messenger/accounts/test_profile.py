@@ -58,7 +58,7 @@ def test_display_name_and_gallery_picture_change_and_reach_a_contact_live(daphne
     ("body", "field"),
     [
         ({"displayName": "   "}, "displayName"),
-        ({"displayName": "bell\x07"}, "displayName"),
+        ({"displayName": "\u200b\u200d"}, "displayName"),
         ({"avatar": "https://evil.example/x.png"}, "avatar"),
         ({"avatar": "/static/avatars/../../messenger/settings.py"}, "avatar"),
         ({"nickname": "x"}, "nickname"),
@@ -97,6 +97,22 @@ def test_what_is_not_a_picture_is_refused_clearly(signed_in):
     assert "BMP" in bmp["message"]
     envelope_error(upload(client, b""), 400, "INVALID_REQUEST")
     assert client.get("/api/auth/me").json()["data"]["user"]["avatar"] == before
+
+
+def test_control_characters_in_a_profile_change_are_refused_naming_the_field(signed_in):
+    _, client = signed_in("bell")
+    error = envelope_error(client.request("PATCH", "/api/auth/me", json={"displayName": "bell\x07"}), 400, "INVALID_MESSAGE")
+    assert error["field"] == "displayName"
+
+
+def test_a_display_name_like_someone_elses_is_refused(signed_in):
+    _, taken = signed_in("taken")
+    taken.request("PATCH", "/api/auth/me", json={"displayName": "Clippy Fan"})
+    _, other = signed_in("copycat")
+    error = envelope_error(other.request("PATCH", "/api/auth/me", json={"displayName": "C1ippy  fan"}), 409, "CONFLICT")
+    assert error["field"] == "displayName"
+    # Your own name, re-spelled, is yours.
+    assert taken.request("PATCH", "/api/auth/me", json={"displayName": "clippy fan"}).status_code == 200
 
 
 def test_a_picture_over_one_mib_is_413(signed_in):
