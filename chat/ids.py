@@ -1,6 +1,7 @@
 """Room ids (contract 2.2): public ids, DM ids and the reserved prefixes."""
 
 import re
+import secrets
 
 PUBLIC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Every id a room can have: public ids and dm_ ids of two usernames ([a-z0-9_.-]).
@@ -8,6 +9,8 @@ ANY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 RESERVED_PREFIXES = ("system_", "admin_")
 DM_PREFIX = "dm_"
 DM_SEPARATOR = "____"
+# Group conversations (MSN's multi-party conversations): gc_ and 16 hex digits, made by the server.
+GROUP_PREFIX = "gc_"
 
 
 def plausible(room_id: str) -> bool:
@@ -25,8 +28,16 @@ def public_id_valid(room_id: str) -> bool:
 
 
 def public_id_forbidden(room_id: str) -> bool:
-    """Ids a public room may never take: DMs and the reserved ones."""
-    return room_id.startswith(DM_PREFIX) or is_reserved(room_id)
+    """Ids a public room may never take: DMs, group conversations and the reserved ones."""
+    return room_id.startswith((DM_PREFIX, GROUP_PREFIX)) or is_reserved(room_id)
+
+
+def group_room_id() -> str:
+    return f"{GROUP_PREFIX}{secrets.token_hex(8)}"
+
+
+def is_group(room_id: str) -> bool:
+    return room_id.startswith(GROUP_PREFIX)
 
 
 def dm_room_id(a: str, b: str) -> str:

@@ -5,7 +5,8 @@ from django.db import models
 class Room(models.Model):
     KIND_PUBLIC = "public"
     KIND_DM = "dm"
-    KIND_CHOICES = [(KIND_PUBLIC, "Public room"), (KIND_DM, "Direct messages")]
+    KIND_GROUP = "group"
+    KIND_CHOICES = [(KIND_PUBLIC, "Public room"), (KIND_DM, "Direct messages"), (KIND_GROUP, "Group conversation")]
 
     id = models.CharField(primary_key=True, max_length=80)
     name = models.CharField(max_length=80)
@@ -79,3 +80,18 @@ class ReadMarker(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "room"], name="readmarker_user_room_unique")]
+
+
+class ConversationMember(models.Model):
+    """Who is in a group conversation (a gc_ room): they alone may read, join and replay it."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="conversation_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}:{self.user_id}"
+

@@ -9,7 +9,7 @@ from messenger import errors, hooks
 from messenger.accounts.users import public_user, users_with_profiles
 
 from . import ids
-from .models import Message, ReadMarker, Room
+from .models import ConversationMember, Message, ReadMarker, Room
 from .wire import chat_frame
 
 
@@ -144,6 +144,15 @@ def dm_refusal(*, room_id: str, sender) -> str | None:
     return errors.FORBIDDEN
 
 
+def conversation_member_ids(room_id: str) -> list[int]:
+    return list(ConversationMember.objects.filter(room_id=room_id).values_list("user_id", flat=True))
+
+
+def conversations_of(user) -> list[Room]:
+    """The group conversations the user is in, the newest first."""
+    return list(Room.objects.filter(kind=Room.KIND_GROUP, members__user=user).order_by("-created_at"))
+
+
 def dm_room_of(first_id: int, second_id: int) -> Room | None:
     """The DM room of two user ids (the smaller first)."""
     return Room.objects.filter(kind=Room.KIND_DM, dm_first_id=first_id, dm_second_id=second_id).first()
@@ -175,6 +184,7 @@ def unread_counts(user) -> list[dict]:
     public rooms they have a marker in (they read there once)."""
     marker = ReadMarker.objects.filter(user=user, room=OuterRef("pk")).values("last_read_seq")[:1]
     dm_filter = Q(kind=Room.KIND_DM) & (Q(dm_first_id=user.pk) | Q(dm_second_id=user.pk))
+    dm_filter |= Q(kind=Room.KIND_GROUP, members__user=user)
     marked = ReadMarker.objects.filter(user=user).values("room_id")
     rooms = (
         Room.objects.filter(dm_filter | Q(pk__in=marked))

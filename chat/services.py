@@ -21,8 +21,8 @@ from messenger.platform import db_async, fanout, ratelimit
 
 from . import hooks as chat_hooks
 from . import ids, selectors, typing_state, unread, writer
-from .models import ReadMarker, Room
-from .wire import chat_frame
+from .models import ConversationMember, ReadMarker, Room
+from .wire import chat_frame, room_public
 
 log = logging.getLogger("chat")
 
@@ -108,6 +108,8 @@ def room_enter(*, user, room_id: str) -> Room:
         raise RoomRefused(errors.NOT_FOUND, "No such room: a room id is lower-case letters, digits, '_', '.' or '-'.")
     if ids.is_reserved(room_id):
         raise RoomRefused(errors.FORBIDDEN, "Reserved rooms are never joinable.")
+    if ids.is_group(room_id):
+        return conversation_of_member(user=user, room_id=room_id)
     if ids.is_dm(room_id):
         room = Room.objects.filter(pk=room_id, kind=Room.KIND_DM).first()
         if room is not None:
@@ -131,6 +133,122 @@ def room_enter(*, user, room_id: str) -> Room:
     if room is None:
         raise RoomRefused(errors.NOT_FOUND, "No such room.")
     return room
+
+
+# --- group conversations ---------------------------------------------------
+
+
+def _block_between(people: list) -> tuple | None:
+    """A pair of these people with a block between them (either way), or None."""
+    for i, first in enumerate(people):
+        for second in people[i + 1 :]:
+            if not hooks.dm_permitted(first, second) or not hooks.dm_permitted(second, first):
+                return first, second
+    return None
+
+
+def _group_name(people: list) -> str:
+    return ", ".join(person.profile.display_name for person in people)[:80]
+
+
+def _conversation_announce(room: Room, users: list, by) -> None:
+    """After commit: the users' presence sockets hear they are in the conversation (their page opens it)."""
+    frame = {"type": "conversation", "room": room_public(room), "by": public_user(by)}
+    user_ids = [user.pk for user in users]
+    transaction.on_commit(
+        lambda: [fanout.group_send_sync(fanout.presence_group(uid), fanout.frame_event(frame)) for uid in user_ids]
+    )
+
+
+def conversation_create(*, user, usernames: list[str]) -> Room:
+    """A private group conversation of the user and these people (MSN's
+    "invite someone to this conversation"): they alone may read, join and
+    replay it. Refused when someone is unknown, the group would pass
+    GROUP_MAX_MEMBERS, or a block stands between any two of them."""
+    names = sorted({name.strip().lower() for name in usernames} - {user.username})
+    if not names:
+        raise errors.Refused(errors.INVALID_REQUEST, "members: name at least one other person.", field="members")
+    if len(names) + 1 > settings.GROUP_MAX_MEMBERS:
+        raise errors.Refused(
+            errors.INVALID_REQUEST,
+            f"members: a conversation holds at most {settings.GROUP_MAX_MEMBERS} people.",
+            field="members",
+        )
+    others = list(users_with_profiles().filter(username__in=names, is_active=True).order_by("username"))
+    missing = sorted(set(names) - {other.username for other in others})
+    if missing:
+        raise errors.Refused(errors.NOT_FOUND, f"members: no user {missing[0]!r}.", field="members")
+    everyone = [user, *others]
+    blocked = _block_between(everyone)
+    if blocked:
+        raise errors.Refused(
+            errors.FORBIDDEN,
+            f"members: {blocked[1].username} and {blocked[0].username} cannot share a conversation.",
+            field="members",
+        )
+    with transaction.atomic():
+        room = Room.objects.create(
+            pk=ids.group_room_id(), name=_group_name(everyone), kind=Room.KIND_GROUP, created_by=user
+        )
+        ConversationMember.objects.bulk_create([ConversationMember(room=room, user=person) for person in everyone])
+        _conversation_announce(room, others, by=user)
+    analytics.record("conversation_created", user_id=user.pk, room_id=room.pk, members=len(everyone))
+    return room
+
+
+def conversation_of_member(*, user, room_id: str) -> Room:
+    """The group conversation, if the user is in it: NOT_FOUND / FORBIDDEN otherwise."""
+    room = Room.objects.filter(pk=room_id, kind=Room.KIND_GROUP).first() if ids.is_group(room_id) else None
+    if room is None:
+        raise RoomRefused(errors.NOT_FOUND, "No such conversation.")
+    if not ConversationMember.objects.filter(room=room, user=user).exists():
+        raise RoomRefused(errors.FORBIDDEN, "Only its members may see this conversation.")
+    return room
+
+
+def conversation_invite(*, user, room_id: str, username: str) -> Room:
+    """Add someone to a conversation the user is in; the room hears a `member` frame."""
+    room = conversation_of_member(user=user, room_id=room_id)
+    invitee = users_with_profiles().filter(username=username.strip().lower(), is_active=True).first()
+    if invitee is None:
+        raise errors.Refused(errors.NOT_FOUND, f"username: no user {username!r}.", field="username")
+    with transaction.atomic():
+        Room.objects.select_for_update().filter(pk=room.pk).first()
+        members = list(users_with_profiles().filter(pk__in=selectors.conversation_member_ids(room.pk)))
+        if any(member.pk == invitee.pk for member in members):
+            raise errors.Refused(errors.CONFLICT, f"username: {invitee.username} is already here.", field="username")
+        if len(members) >= settings.GROUP_MAX_MEMBERS:
+            raise errors.Refused(
+                errors.CONFLICT, f"This conversation is full ({settings.GROUP_MAX_MEMBERS} people).", field="username"
+            )
+        if _block_between([invitee, *members]):
+            raise errors.Refused(
+                errors.FORBIDDEN, f"username: {invitee.username} cannot join this conversation.", field="username"
+            )
+        ConversationMember.objects.create(room=room, user=invitee)
+        frame = {"type": "member", "change": "added", "user": public_user(invitee), "by": public_user(user)}
+        transaction.on_commit(
+            lambda: fanout.group_send_sync(fanout.room_group(room.pk), fanout.frame_event(frame))
+        )
+        _conversation_announce(room, [invitee], by=user)
+    return room
+
+
+def conversation_leave(*, user, room_id: str) -> None:
+    """Leave a conversation: the others hear a `member` frame; the user's sockets in it close (1000)."""
+    room = conversation_of_member(user=user, room_id=room_id)
+    with transaction.atomic():
+        ConversationMember.objects.filter(room=room, user=user).delete()
+        frame = {"type": "member", "change": "left", "user": public_user(user)}
+        room_id, user_id = room.pk, user.pk
+        transaction.on_commit(
+            lambda: (
+                fanout.group_send_sync(fanout.room_group(room_id), fanout.frame_event(frame)),
+                fanout.group_send_sync(
+                    fanout.user_group(user_id), {"type": "room.kick", "room": room_id, "code": 1000}
+                ),
+            )
+        )
 
 
 class RoomIdTaken(Exception):

@@ -17,21 +17,22 @@ async def _send(user_id: int, entry: dict) -> None:
     await fanout.group_send(fanout.presence_group(user_id), fanout.frame_event(frame))
 
 
-def _recipient_entry(room_id: str, sender_id: int) -> tuple[int, dict] | None:
-    other_id = selectors.dm_partner_id(room_id=room_id, user_id=sender_id)
-    if other_id is None:
-        return None
-    return other_id, selectors.unread_entry(user_id=other_id, room_id=room_id)
+def _recipient_entries(room_id: str, sender_id: int) -> list[tuple[int, dict]]:
+    if ids.is_group(room_id):
+        others = [uid for uid in selectors.conversation_member_ids(room_id) if uid != sender_id]
+    else:
+        other_id = selectors.dm_partner_id(room_id=room_id, user_id=sender_id)
+        others = [] if other_id is None else [other_id]
+    return [(uid, selectors.unread_entry(user_id=uid, room_id=room_id)) for uid in others]
 
 
 async def dm_message_notify(*, room_id: str, sender) -> None:
-    """A message was stored: in a DM, the other participant gets the room's unread entry."""
+    """A message was stored: in a DM or group conversation, the other members get the room's unread entry."""
     # Public rooms: no trip to a database thread on every message.
-    if not ids.is_dm(room_id):
+    if not (ids.is_dm(room_id) or ids.is_group(room_id)):
         return
-    found = await db_async.run(_recipient_entry, room_id, sender.pk)
-    if found is not None:
-        await _send(*found)
+    for entry in await db_async.run(_recipient_entries, room_id, sender.pk):
+        await _send(*entry)
 
 
 async def reader_notify(*, user_id: int, room_id: str) -> None:

@@ -165,6 +165,9 @@ HISTORY_ON_JOIN = 100
 # Public rooms one person may create per rolling 24 h, and own (not archived) at once; staff are exempt.
 ROOM_CREATE_DAILY_LIMIT = env_int("ROOM_CREATE_DAILY_LIMIT", 10)
 ROOM_OWNED_MAX = env_int("ROOM_OWNED_MAX", 25)
+# Group conversations (gc_ rooms): members at most (MSN's cap), and new ones per person per hour.
+GROUP_MAX_MEMBERS = env_int("GROUP_MAX_MEMBERS", 20)
+GROUP_CREATE_RATE = (env_int("GROUP_CREATE_PER_HOUR", 30), 3600)
 # GET /api/rooms: rooms per page (at most 100, like every paged read).
 ROOM_PAGE_DEFAULT = 100
 REPLAY_MAX = 1000

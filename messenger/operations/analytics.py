@@ -40,6 +40,7 @@ EVENTS = frozenset(
         "message_sent",
         "nudge_sent",
         "wink_sent",
+        "conversation_created",
         "ai_invocation",
         "ws_connect",
         "ws_disconnect",
