@@ -360,6 +360,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 API_MAX_BODY_BYTES = 64 * 1024
 AVATAR_MAX_UPLOAD_BYTES = env_int("AVATAR_MAX_UPLOAD_BYTES", 1024 * 1024)
 AVATAR_UPLOAD_PATH = "/api/auth/me/avatar"
+# Each upload is decoded by Pillow and each profile change is pushed to every contact: both are limited per person.
+AVATAR_UPLOAD_RATE = (env_int("AVATAR_UPLOADS_PER_HOUR", 20), 3600)
+PROFILE_CHANGE_RATE = (env_int("PROFILE_CHANGES_PER_HOUR", 60), 3600)
 
 # Uploaded display pictures, through Django's storage API: the filesystem under
 # .local/media by default, any storage backend with MEDIA_STORAGE_BACKEND.

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from messenger import errors, hooks
 from messenger.accounts import profile
 from messenger.accounts.users import public_user
-from messenger.platform import db_async
-from messenger.web.envelope import ApiError, api
+from messenger.platform import db_async, ratelimit
+from messenger.web.envelope import ApiError, api, rate_limited
 
 
 class ProfileBody(BaseModel):
@@ -22,8 +22,15 @@ class ProfileBody(BaseModel):
     avatar: str | None = Field(default=None, max_length=300)
 
 
+async def _limited(name: str, rate: tuple[int, int], message: str) -> None:
+    verdict = await ratelimit.hit(name, *rate)
+    if not verdict.allowed:
+        raise rate_limited(verdict.retry_after_ms, message)
+
+
 async def profile_patch(request, body: ProfileBody) -> dict:
     user = request.cfm_caller.user
+    await _limited(f"profile:{user.pk}", settings.PROFILE_CHANGE_RATE, "Too many profile changes.")
     changed = await db_async.run_in_request(
         profile.profile_update, user=user, display_name=body.displayName, avatar=body.avatar
     )
@@ -39,6 +46,7 @@ async def avatar_upload(request):
     if not data:
         raise ApiError(400, errors.INVALID_REQUEST, "Send the picture (PNG, JPEG or GIF) as the request body.")
     user = request.cfm_caller.user
+    await _limited(f"avatar:{user.pk}", settings.AVATAR_UPLOAD_RATE, "Too many picture uploads.")
     await db_async.run_blocking(profile.avatar_upload, user=user, data=data)
     await hooks.notify_profile_changed(user.pk)
     return {"user": public_user(user, to_self=True)}

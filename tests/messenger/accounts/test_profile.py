@@ -139,3 +139,13 @@ def test_a_replaced_upload_is_deleted_unless_someone_else_shows_it(signed_in):
     assert first.get(url).status_code == 200  # the second account still shows it
     second.request("PATCH", "/api/auth/me", json={"avatar": "/static/avatars/dog.svg"})
     assert first.get(url).status_code == 404
+
+
+def test_uploads_are_limited_per_person(signed_in):
+    _, client = signed_in("many")
+    limit = settings.AVATAR_UPLOAD_RATE[0]
+    for n in range(limit):
+        assert upload(client, picture("PNG", size=(40 + n, 40))).status_code == 200
+    limited = upload(client, picture("PNG", size=(10, 10)))
+    envelope_error(limited, 429, "RATE_LIMITED")
+    assert 0 < int(limited.headers["Retry-After"]) <= 3600
