@@ -29,22 +29,25 @@ def has_control(text: str) -> bool:
 
 def control_field(value, name: str = "") -> str | None:
     """The name of the first field of a decoded JSON value (keys included)
-    that holds a control character, or None. Nested fields are dotted."""
-    if isinstance(value, str):
-        return (name or "value") if has_control(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            label = f"{name}.{key}" if name else str(key)
-            if isinstance(key, str) and has_control(key):
-                return name or "field name"
-            found = control_field(item, label)
-            if found:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = control_field(item, f"{name}.{index}" if name else str(index))
-            if found:
-                return found
+    that holds a control character, or None. Nested fields are dotted.
+
+    Walked with a stack, not recursion: a hostile frame nests as deep as the
+    JSON parser allows (orjson: 1,024 levels), deeper than Python's stack."""
+    stack = [(value, name)]
+    while stack:
+        item, label = stack.pop()
+        if isinstance(item, str):
+            if has_control(item):
+                return label or "value"
+        elif isinstance(item, dict):
+            children = []
+            for key, child in item.items():
+                if isinstance(key, str) and has_control(key):
+                    return label or "field name"
+                children.append((child, f"{label}.{key}" if label else str(key)))
+            stack.extend(reversed(children))
+        elif isinstance(item, list):
+            stack.extend(reversed([(child, f"{label}.{i}" if label else str(i)) for i, child in enumerate(item)]))
     return None
 
 

@@ -70,3 +70,22 @@ def test_text_of_exactly_2048_characters_is_accepted(daphne_server, signed_in):
         return await room.expect("ack")
 
     assert run(scenario())["seq"] == 1
+
+
+def test_a_frame_nested_as_deep_as_json_allows_is_an_error_frame_and_no_server_error(daphne_server, signed_in):
+    _, client = signed_in()
+    room_id = new_room(client)
+    deep = '{"type": "chat", "clientId": "deep", "text": ' + "[" * 1000 + '"x"' + "]" * 1000 + "}"
+
+    async def scenario():
+        room, _ = await joined(daphne_server.ws_url, room_id, client.token)
+        await room.send(deep)
+        error = await room.expect("error")
+        await room.send({"type": "chat", "clientId": "after", "text": "still here"})
+        ack = await room.expect("ack")
+        await room.close()
+        return error, ack
+
+    error, ack = run(scenario())
+    assert error["code"] == "INVALID_MESSAGE" and ack["clientId"] == "after"
+    assert "RecursionError" not in daphne_server.log_text()
