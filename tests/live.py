@@ -74,6 +74,8 @@ class LiveServer:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        # A server that never answered is not left running (it would hold database connections).
+        self.stop(kill=True)
         raise RuntimeError(f"{self.name} did not answer within {timeout} s; see {self.log_path}")
 
     def stop(self, kill: bool = False) -> None:
