@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections, connection, transaction
+from django.db import DataError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncHour
 
@@ -125,6 +125,11 @@ def _write(batch: list[AnalyticsEvent]) -> None:
             AnalyticsEvent.objects.filter(user_id__in=gone).update(user_id=None)
 
 
+# What an event itself can cause (a value the database refuses, fields that
+# are not JSON); a database that is down fails the batch as a whole instead.
+_EVENT_FAULTS = (DataError, IntegrityError, TypeError, ValueError)
+
+
 def _write_or_split(batch: list[AnalyticsEvent]) -> None:
     """The batch in one INSERT; when that fails, each event on its own, so
     only the events that cannot be stored are lost (dropped and counted)."""
@@ -132,7 +137,7 @@ def _write_or_split(batch: list[AnalyticsEvent]) -> None:
         with transaction.atomic():
             _write(batch)
         return
-    except Exception:
+    except _EVENT_FAULTS:
         if len(batch) == 1:
             raise
         log.warning("analytics batch refused; writing its events one by one", extra={"events": len(batch)})
@@ -141,7 +146,7 @@ def _write_or_split(batch: list[AnalyticsEvent]) -> None:
         try:
             with transaction.atomic():
                 _write([event])
-        except Exception:
+        except _EVENT_FAULTS:
             bad += 1
     if bad:
         log.warning("analytics events dropped: not storable", extra={"events": bad})
@@ -155,9 +160,11 @@ def _write_forever() -> None:
         try:
             close_old_connections()
             _write_or_split(batch)
+        except _EVENT_FAULTS:
+            log.warning("analytics event dropped: not storable")
+            _dropped("bad", len(batch))
         except Exception:
             log.exception("analytics batch lost", extra={"events": len(batch)})
-            _dropped("bad", len(batch))
         finally:
             # Give the connection back (to the pool on PostgreSQL) between batches.
             connection.close()
