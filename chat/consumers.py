@@ -100,6 +100,13 @@ class RoomConsumer(SocketConsumer):
 
     # --- frames out -----------------------------------------------------------
 
+    async def room_blockers(self, event):
+        """Someone blocked or unblocked this user (presence.services.contact_block)."""
+        if event["blocked"]:
+            self.blockers = self.blockers | {event["blocker"]}
+        else:
+            self.blockers = self.blockers - {event["blocker"]}
+
     async def room_kick(self, event):
         """A moderator kicked this user from a room (chat.moderation.user_kick)."""
         if self.room is not None and event.get("room") == self.room.pk:

@@ -7,7 +7,7 @@ from django.db import transaction
 from messenger import errors
 from messenger.accounts.users import public_user, users_with_profiles
 from messenger.models import Profile
-from messenger.platform import db_async
+from messenger.platform import db_async, fanout
 
 from . import broadcast, liveness, selectors
 from .models import Contact
@@ -91,17 +91,25 @@ def _block_set(*, owner, username: str, blocked: bool):
     return other, watching
 
 
+def blockers_event(*, blocker: str, blocked: bool) -> dict:
+    """To the blocked user's sockets: their open room sockets show the blocker
+    offline from now on (or again as they are, after an unblock)."""
+    return {"type": "room.blockers", "blocker": blocker, "blocked": blocked}
+
+
 async def contact_block(*, owner, username: str) -> None:
     """Owner now looks offline to username, who gets one `presence` frame saying so."""
     other, watching = await _block_set(owner=owner, username=username, blocked=True)
     if watching:
         await broadcast.shown_to_one(other.pk, owner.pk, hidden=True)
+    await fanout.group_send(fanout.user_group(other.pk), blockers_event(blocker=owner.username, blocked=True))
 
 
 async def contact_unblock(*, owner, username: str) -> None:
     other, watching = await _block_set(owner=owner, username=username, blocked=False)
     if watching:
         await broadcast.shown_to_one(other.pk, owner.pk, hidden=False)
+    await fanout.group_send(fanout.user_group(other.pk), blockers_event(blocker=owner.username, blocked=False))
 
 
 @db_async.pooled

@@ -403,6 +403,10 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def group_event(self, event):
         """An event of one of the user's groups (messenger.realtime.user_groups); those that
         arrive before the socket is open go out after what `opened` sends."""
+        if getattr(self, get_handler_name(event), None) is None:
+            # The user's events reach all their sockets; each kind handles its
+            # own (a presence socket has nothing to do with a room kick).
+            return
         if self._held_events is not None:
             self._held_events.append(event)
         else:

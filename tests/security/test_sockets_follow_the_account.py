@@ -10,7 +10,7 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 
 from messenger.models import Profile
-from tests.wsclient import Socket, joined, new_room, open_room, run
+from tests.wsclient import Socket, blocking, joined, new_room, open_room, run
 
 
 def test_a_socket_whose_revoke_event_was_lost_closes_on_its_next_heartbeat(daphne_server, signed_in):
@@ -50,8 +50,6 @@ def test_a_write_after_a_lost_revoke_is_refused_and_not_stored(daphne_server, si
 
 async def _bump_epoch(user_id: int) -> None:
     from django.db.models import F
-
-    from tests.wsclient import blocking
 
     await blocking(lambda: Profile.objects.filter(user_id=user_id).update(token_epoch=F("token_epoch") + 1))
 
@@ -103,3 +101,26 @@ def test_a_blocked_user_sees_the_blocker_offline_in_members_and_joins(daphne_ser
     assert listed["status"] == "offline"
     assert join["user"]["id"] == blocker.username and join["user"]["status"] == "offline"
     assert chat["sender"]["status"] == "offline"
+
+
+def test_a_block_made_while_the_room_socket_is_open_shows_the_blocker_offline(daphne_server, signed_in):
+    blocker, blocker_api = signed_in("lb")
+    blocked, blocked_api = signed_in("ld")
+    room_id = new_room(blocker_api)
+
+    async def scenario():
+        theirs, _ = await joined(daphne_server.ws_url, room_id, blocked_api.token)
+        mine, _ = await joined(daphne_server.ws_url, room_id, blocker_api.token)
+        await mine.send({"type": "chat", "clientId": "before", "text": "before the block"})
+        before = await theirs.expect("chat", clientId="before")
+        assert (await blocking(blocker_api.post, f"/api/contacts/{blocked.username}/block")).status_code == 200
+        await asyncio.sleep(0.5)
+        await mine.send({"type": "chat", "clientId": "after", "text": "after the block"})
+        after = await theirs.expect("chat", clientId="after")
+        await asyncio.gather(mine.close(), theirs.close())
+        return before, after
+
+    before, after = run(scenario())
+    assert before["sender"]["status"] != "offline"
+    assert after["sender"]["status"] == "offline"
+    assert "No handler for message type" not in daphne_server.log_text()
