@@ -38,7 +38,7 @@ def send(window, text):
 
 def test_chat_both_ways_with_typing_and_emoticons(pair):
     (alice, a, a_win), (bob, b, b_win) = pair()
-    expect(a.page.locator(f'.contact[data-user="{bob.username}"] .status-dot--online')).to_be_visible()
+    expect(a.page.locator(f'.contact[data-user="{bob.username}"] .status-icon--online')).to_be_visible()
 
     a_win.get_by_label("Message", exact=True).press_sequentially("hel")
     expect(b_win.locator(".conv__typing")).to_have_text("Alice ✿ is typing…")

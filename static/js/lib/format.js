@@ -26,16 +26,35 @@ export function retryText(retryAfterMs) {
   return `wait ${seconds} second${seconds === 1 ? "" : "s"}`;
 }
 
+// MSN's words for each status. The page replaces these with the server's list
+// when it has one (main.js), so the two never disagree.
 export const STATUS_LABELS = {
   online: "Online",
   busy: "Busy",
   away: "Away",
-  brb: "Be right back",
-  phone: "On the phone",
-  lunch: "Out to lunch",
+  brb: "Be Right Back",
+  phone: "On the Phone",
+  lunch: "Out to Lunch",
   offline: "Offline",
-  invisible: "Appear offline",
+  invisible: "Appear Offline",
 };
+
+// "Bob (Out to Lunch)": the status in words after the name, as MSN wrote it;
+// Online and Offline need no words, the group they are in says it.
+export function nameWithStatus(user, labels = STATUS_LABELS) {
+  if (user.blocked) return `${user.name} (Blocked)`;
+  if (user.status === "online" || user.status === "offline" || !labels[user.status]) return user.name;
+  return `${user.name} (${labels[user.status]})`;
+}
+
+// The first words of a message for a toast: one line, cut at a word.
+export function firstWords(text, max = 60) {
+  const line = String(text || "").replace(/\s+/g, " ").trim();
+  if (line.length <= max) return line;
+  const cut = line.slice(0, max);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
 
 // Contacts split into the two groups of the main window, each sorted by name.
 export function groupContacts(users) {
@@ -48,4 +67,12 @@ export function groupContacts(users) {
 export function dmRoomId(a, b) {
   const [first, second] = [a, b].sort();
   return `dm_${first}____${second}`;
+}
+
+// The other participant of a DM room id (contract 2.2), or null for a public room.
+export function dmPartner(roomId, me) {
+  if (!roomId.startsWith("dm_")) return null;
+  const ids = roomId.slice(3).split("____");
+  if (ids.length !== 2) return null;
+  return ids[0] === me ? ids[1] : ids[1] === me ? ids[0] : null;
 }
