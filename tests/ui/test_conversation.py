@@ -4,36 +4,11 @@ winks, hostile text, and a bot, all through the real server."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import open_conversation, screenshot, sign_in
+from tests.ui.conftest import screenshot, send, sign_in
 
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def pair(make_user, api, open_client):
-    """Alice and Bob, contacts of each other, signed in, with their DM open."""
-
-    def make(**client_options):
-        alice = make_user("alice", display_name="Alice ✿")
-        bob = make_user("bob", display_name="~*Bob*~")
-        for me, other in ((alice, bob), (bob, alice)):
-            client = api()
-            client.login(me.username)
-            assert client.post("/api/contacts", {"username": other.username}).status_code == 201
-        a, b = open_client(**client_options), open_client(**client_options)
-        sign_in(a, alice.username)
-        sign_in(b, bob.username)
-        return (alice, a, open_conversation(a, bob.username)), (bob, b, open_conversation(b, alice.username))
-
-    return make
-
-
-def send(window, text):
-    box = window.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_chat_both_ways_with_typing_and_emoticons(pair):
