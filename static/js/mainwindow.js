@@ -222,12 +222,16 @@ export class MainWindow {
       event.preventDefault();
       this.openMenu(user, more);
     });
-    const more = h("button", { type: "button", className: "row-menu", "aria-haspopup": "menu", "aria-label": `More for ${user.name}`, title: "Block, unblock…", text: "⋯" });
+    const more = h("button", { type: "button", className: "row-menu", "data-menu-for": user.id, "aria-haspopup": "menu", "aria-label": `More for ${user.name}`, title: "Block, unblock…", text: "⋯" });
     more.addEventListener("click", () => this.openMenu(user, more));
     return h("li", { className: "contact-row" }, open, more);
   }
 
   renderContacts() {
+    // A presence change redraws the list; the keyboard stays on the same row.
+    const focused = document.activeElement;
+    const row = focused && focused.closest && focused.closest("#main-window .contact-row");
+    const keep = row && (focused.dataset.user ? `.contact[data-user="${CSS.escape(focused.dataset.user)}"]` : focused.dataset.menuFor ? `[data-menu-for="${CSS.escape(focused.dataset.menuFor)}"]` : null);
     const listed = [...this.contacts.values()];
     const { online, offline } = groupContacts(listed);
     $("#contacts-online").replaceChildren(...online.map((user) => this.contactItem(user)));
@@ -238,6 +242,10 @@ export class MainWindow {
     $("#contacts-blocked").replaceChildren(...others.map((user) => this.contactItem({ ...user, status: "offline" })));
     $("#blocked-group").hidden = others.length === 0;
     this.app.repaintUnread();
+    if (keep && !document.activeElement.closest("#main-window .contact-row")) {
+      const again = this.el.querySelector(keep);
+      if (again) again.focus();
+    }
   }
 
   renderWaiting() {
@@ -295,7 +303,7 @@ export class MainWindow {
         event.preventDefault();
         event.stopPropagation();
         this.closeMenu();
-        button.focus();
+        this.refocus(user.id, button, true);
       } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
         items[(at + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length].focus();
@@ -374,12 +382,12 @@ export class MainWindow {
   }
 
   // A redrawn list replaced the button that had the keyboard: give it to its successor.
-  refocus(userId, previous) {
+  refocus(userId, previous, menu = false) {
     if (previous && previous.isConnected) {
       previous.focus();
       return;
     }
-    const row = this.el.querySelector(`.contact[data-user="${CSS.escape(userId)}"]`);
+    const row = this.el.querySelector(menu ? `[data-menu-for="${CSS.escape(userId)}"]` : `.contact[data-user="${CSS.escape(userId)}"]`);
     if (row) row.focus();
     else this.focusList();
   }
