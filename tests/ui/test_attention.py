@@ -4,7 +4,7 @@ clear by reading, and a tab title that flashes only while something waits."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import dm_room, open_conversation, send
+from tests.ui.conftest import dm_room, open_conversation, screenshot, send
 
 pytestmark = pytest.mark.browser
 SEEN_WITHIN_MS = 2000
@@ -29,6 +29,7 @@ def test_a_dm_with_no_window_open_opens_one_without_taking_the_keyboard(pair):
     # The keyboard stayed where Bob was typing.
     b.page.keyboard.type("ty minutes")
     expect(b.page.locator("#me-pm")).to_have_value("out forty minutes")
+    screenshot(b.page, "incoming-message.png")
     assert "is-active" not in (b_win.get_attribute("class") or "")
     assert a.errors == [] and b.errors == []
 

@@ -4,7 +4,7 @@ confirmation, blocked people drawn as blocked, and automatic away."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import befriend, open_conversation, send, sign_in
+from tests.ui.conftest import befriend, open_conversation, screenshot, send, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,7 @@ def test_each_status_has_its_own_glyph_words_and_tooltip(pair):
         expect(row.locator(".list-btn__name")).to_have_text(f"~*Bob*~ ({words})")
         sources[status] = icon.get_attribute("src")
     assert len(set(sources.values())) == 5, sources
+    screenshot(a.page, "statuses.png")
 
 
 def test_block_asks_first_is_drawn_and_survives_a_reload_and_unblock_restores_dms(pair):

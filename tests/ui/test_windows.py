@@ -139,3 +139,41 @@ def test_a_dm_is_titled_with_the_partner_even_when_they_are_away(make_user, api,
     expect(window.locator(".conv__log")).to_be_visible()
     client.page.wait_for_timeout(500)
     expect(window.locator(".xp-titlebar__text")).to_have_text("~*Bob*~ - Conversation")
+
+
+def test_a_phone_and_the_keyboard_alone(make_user, api, open_client):
+    """390 px wide, no pointer: sign in, open a conversation, send, close."""
+    from conftest import DEMO_PASSWORD
+    from tests.ui.conftest import befriend, screenshot
+
+    alice = make_user("alice", display_name="Alice ✿")
+    bob = make_user("bob", display_name="Bob with a rather long display name")
+    befriend(api, alice, bob)
+    client = open_client(width=390, height=780)
+    page = client.page
+    page.goto("/")
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type(alice.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    contact = page.locator(f'.contact[data-user="{bob.username}"]')
+    expect(contact).to_be_visible()
+    # Focus lands in the list, not on <body>.
+    assert page.evaluate("document.activeElement !== document.body")
+    contact.focus()
+    page.keyboard.press("Enter")
+    window = page.locator(".conv")
+    box = window.get_by_label("Message", exact=True)
+    expect(box).to_be_focused()
+    # The partner's name, not mine, is what the narrow title bar shows.
+    expect(window.locator(".xp-titlebar__text")).to_have_text("Bob with a rather long display name - Conversation")
+    assert box_inside_viewport(page, window)
+    page.keyboard.type("typed on a phone")
+    page.keyboard.press("Enter")
+    expect(window.locator(".msg[data-seq]", has_text="typed on a phone")).to_be_visible()
+    expect(box).to_be_focused()
+    screenshot(page, "phone-conversation.png")
+    page.keyboard.press("Escape")
+    expect(window).to_have_count(0)
+    expect(contact).to_be_focused()
