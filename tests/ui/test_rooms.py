@@ -71,5 +71,7 @@ def test_bot_handles_are_offered_after_at_and_shown(room, make_user, open_client
     reply = window.locator(".msg.is-bot").first
     expect(reply).to_be_visible(timeout=20_000)
     expect(reply.locator(".handle")).to_have_text(f"@{handle}")
-    send(window, "thanks")
+    # Typed as a name is written, capitalised, the handle still calls the bot.
+    send(window, f"@{handle.capitalize()} roll")
+    expect(window.locator(".msg.is-bot")).to_have_count(2, timeout=20_000)
     assert client.errors == []
