@@ -68,11 +68,12 @@ def test_the_fourth_window_on_a_short_screen_is_on_the_screen(make_user, api, op
 
     me, *others = (make_user(f"w{n}") for n in range(5))
     befriend(api, me, *others)
-    client = open_client(width=1280, height=600)
+    client = open_client(width=1280, height=560)
     sign_in(client, me.username)
     for other in others:
         window = open_conversation(client, other.username)
         assert box_inside_viewport(client.page, window)
+        assert client.page.locator("#desktop").evaluate("d => [d.scrollTop, d.scrollLeft]") == [0, 0]
 
 
 def test_escape_closes_the_innermost_popup_first_and_focus_returns(pair):
