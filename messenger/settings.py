@@ -285,6 +285,21 @@ else:
     # everything that counts.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
+# Sign-in tokens and socket tickets (messenger/accounts/tokens.py) must
+# outlive the server process, so that a restart is a reconnect and not a
+# sign-out: in Redis with everything else on the production stack, in a table
+# of the database on the embedded default (created by migration 0003). Culling
+# starts at SESSION_CACHE_MAX_ENTRIES rows (expired ones go first).
+SESSION_CACHE_TABLE = "cfm_session_cache"
+if REDIS_URL:
+    CACHES["sessions"] = dict(CACHES["default"])
+else:
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": SESSION_CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": env_int("SESSION_CACHE_MAX_ENTRIES", 100_000)},
+    }
+
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "messenger.web.envelope.ratelimited_view"
 

@@ -1,4 +1,6 @@
-"""Opaque bearer tokens and single-use socket tickets, held in the cache.
+"""Opaque bearer tokens and single-use socket tickets, held in the
+"sessions" cache, which outlives the process (Redis, or a database table on
+the embedded default: settings.SESSION_CACHE_TABLE).
 
 A token is 256 random bits; the cache key is its SHA-256, so neither the
 cache nor a log ever holds the token itself. A token lives TOKEN_TTL_S from
@@ -29,7 +31,7 @@ _process_cache = None
 
 
 def _cache():
-    """The default cache through one client for the whole process.
+    """The sessions cache through one client for the whole process.
 
     `django.core.cache.cache` is one client per async context, and
     sync_to_async carries what a call set back into the caller's context:
@@ -38,7 +40,7 @@ def _cache():
     metadata for each new connection) and kept it as long as the socket."""
     global _process_cache
     if _process_cache is None:
-        _process_cache = caches.create_connection("default")
+        _process_cache = caches.create_connection("sessions")
     return _process_cache
 
 

@@ -9,6 +9,8 @@ from messenger.accounts import tokens
 from tests.live import LiveServer
 
 
+# The tokens live in the "sessions" cache: a database table on the embedded default.
+@pytest.mark.django_db
 def test_ten_thousand_tokens_are_unique_and_long():
     issued = [tokens.token_issue(user_id=1, epoch=0)[0] for _ in range(10_000)]
     assert len(set(issued)) == 10_000
@@ -18,6 +20,7 @@ def test_ten_thousand_tokens_are_unique_and_long():
         tokens.token_revoke(tokens.token_hash(token))
 
 
+@pytest.mark.django_db
 def test_lookup_refuses_unknown_and_revoked_tokens():
     token, _ = tokens.token_issue(user_id=7, epoch=3)
     digest = tokens.token_hash(token)
@@ -29,6 +32,7 @@ def test_lookup_refuses_unknown_and_revoked_tokens():
     assert tokens.token_lookup(digest) is None
 
 
+@pytest.mark.django_db
 def test_ticket_opens_once():
     token, _ = tokens.token_issue(user_id=7, epoch=0)
     info = tokens.token_lookup(tokens.token_hash(token))
@@ -84,3 +88,17 @@ def test_register_on_short_ttl_server_issues_short_token(short_ttl_server, trans
     )
     body = response.json()
     assert body["data"]["expiresAt"] - body["meta"]["timestamp"] == pytest.approx(2_000, abs=500)
+
+
+def test_a_session_and_a_ticket_outlive_a_server_restart(start_server, make_user):
+    """On every stack: the embedded default keeps them in a database table."""
+    server = start_server("restart-session")
+    client = Api(server.url)
+    client.login(make_user("restart").username)
+    ticket = client.post("/api/auth/ticket").json()["data"]["ticket"]
+    server.stop()
+    server.start()
+    assert client.get("/api/auth/me").status_code == 200
+    assert tokens.ticket_redeem(ticket) is not None
+    assert client.post("/api/auth/logout").status_code == 200
+    envelope_error(client.get("/api/auth/me"), 401, "UNAUTHENTICATED")
