@@ -79,8 +79,27 @@ def token_lookup(digest: str, *, touch: bool = True) -> TokenInfo | None:
     return TokenInfo(data["u"], data["e"], digest, _expiry_ms())
 
 
-def token_revoke(digest: str) -> None:
+def token_revoke(digest: str, *, reason: str = "signed out") -> None:
+    # The reason outlives the token as long as the token could have, so the
+    # page that still holds it can be told why it stopped working.
+    _cache().set(_ended_key(digest), reason, settings.TOKEN_TTL_S)
     _cache().delete(_key(digest))
+
+
+def tokens_ended(*, user_id: int, epoch: int, reason: str) -> None:
+    """Every token of this user and epoch was revoked (the epoch moved on), for this reason."""
+    _cache().set(_ended_key(f"u{user_id}:{epoch}"), reason, settings.TOKEN_TTL_S)
+
+
+def ended_reason(digest: str, info: TokenInfo | None) -> str | None:
+    """Why a token that no longer works stopped: a revocation's reason, or None (expired or never issued)."""
+    if info is not None:
+        return _cache().get(_ended_key(f"u{info.user_id}:{info.epoch}"))
+    return _cache().get(_ended_key(digest))
+
+
+def _ended_key(name: str) -> str:
+    return f"end:{name}"
 
 
 def ticket_issue(*, info: TokenInfo) -> tuple[str, int]:

@@ -224,7 +224,8 @@ class App {
     this.signedOut = true;
     this.teardown();
     const pending = this.outbox && this.outbox.rooms().length ? " Messages that were still being sent will go out after you sign in." : "";
-    this.signIn.show(`Your session has ended: ${reason || "it expired"}. Please sign in again.${pending}`);
+    // The server's 401 says why (expired, signed out elsewhere, password changed, banned).
+    this.signIn.show(`${reason || "Your session has ended. Sign in again."}${pending}`);
   }
 
   async signOut() {
