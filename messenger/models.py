@@ -1,15 +1,20 @@
 from django.conf import settings
 from django.db import models
 
+# The one list of statuses, with MSN's words for them: what a person can
+# choose (the frames, the model and the page's menus are built from it).
+# Others see `invisible` as `offline`.
 STATUS_CHOICES = [
     ("online", "Online"),
     ("busy", "Busy"),
     ("away", "Away"),
-    ("brb", "Be right back"),
-    ("phone", "On the phone"),
-    ("lunch", "Out to lunch"),
-    ("invisible", "Appear offline"),
+    ("brb", "Be Right Back"),
+    ("phone", "On the Phone"),
+    ("lunch", "Out to Lunch"),
+    ("invisible", "Appear Offline"),
 ]
+CHOSEN_STATUSES = tuple(status for status, _ in STATUS_CHOICES)
+STATUS_LABELS = dict(STATUS_CHOICES) | {"offline": "Offline"}
 
 
 class Profile(models.Model):

@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from messenger import errors
+from messenger.models import CHOSEN_STATUSES
 
-ChosenStatus = Literal["online", "busy", "away", "brb", "phone", "lunch", "invisible"]
+ChosenStatus = Literal[CHOSEN_STATUSES]
 PERSONAL_MESSAGE_MAX = 128
 
 # Bidirectional overrides can make a personal message render as something else.

@@ -5,7 +5,6 @@ import re
 from django.contrib.auth import get_user_model
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
-PUBLIC_STATUSES = ("online", "busy", "away", "brb", "phone", "lunch", "offline")
 
 
 def username_valid(username: str) -> bool:

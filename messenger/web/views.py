@@ -18,13 +18,14 @@ from pydantic import BaseModel, Field
 from messenger import errors, hooks
 from messenger.accounts import services, tokens, turnstile
 from messenger.accounts.users import public_user, username_valid
+from messenger.models import CHOSEN_STATUSES
 from messenger.operations import analytics
 from messenger.platform import clientip, fanout, metrics, ratelimit, redis_clients
 from messenger.web.envelope import ApiError, api, error, off_thread, ok, parse_body, rate_limited
 
 log = logging.getLogger("messenger.accounts.auth")
 
-ChosenStatus = Literal["online", "busy", "away", "brb", "phone", "lunch", "invisible"]
+ChosenStatus = Literal[CHOSEN_STATUSES]
 
 
 class LoginBody(BaseModel):

@@ -26,8 +26,9 @@ export function retryText(retryAfterMs) {
   return `wait ${seconds} second${seconds === 1 ? "" : "s"}`;
 }
 
-// MSN's words for each status. The page replaces these with the server's list
-// when it has one (main.js), so the two never disagree.
+// MSN's words for each status, for pure logic and its tests. The page fills
+// this from the server's own list (messenger/models.py STATUS_CHOICES, sent
+// in the page by main.js's #statuses), so the two never disagree.
 export const STATUS_LABELS = {
   online: "Online",
   busy: "Busy",
