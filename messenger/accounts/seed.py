@@ -1,4 +1,4 @@
-"""Demo accounts for `manage.py seed_demo` (idempotent)."""
+"""Demo accounts for `manage.py seed_demo`: creates what is missing, changes nothing that exists."""
 
 from django.contrib.auth import get_user_model
 
@@ -49,7 +49,9 @@ def seed_users(stdout) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save()
             created += 1
-        Profile.objects.update_or_create(
+        # Only what is missing: a name, message or status that someone
+        # changed while using the demo is theirs, and a re-run keeps it.
+        Profile.objects.get_or_create(
             user=user,
             defaults={
                 "display_name": name,
