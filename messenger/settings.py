@@ -138,6 +138,10 @@ REPLAY_MAX = 1000
 PRESENCE_TTL_S = env_float("PRESENCE_TTL_S", 90)
 PRESENCE_GRACE_S = env_float("PRESENCE_GRACE_S", 5)
 PRESENCE_IDLE_AWAY_S = env_float("PRESENCE_IDLE_AWAY_S", 300)
+# `make run` turns this on: seeded demo people whom nobody has signed in as yet
+# show their seeded status as if connected, so a newcomer sees people online
+# (README, "demo presence"). Signing in as one of them hands over to real presence.
+DEMO_PRESENCE = env_bool("DEMO_PRESENCE", False)
 
 # Bots (docs/BOTS.md). No BOT_INFERENCE_URL = offline mode: the personas
 # answer from their own rule-based repertoire.

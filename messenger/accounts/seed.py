@@ -38,6 +38,7 @@ DEMO_USERS = [
     ("noah", "Noah ::", "The OC is on", "star", "lunch"),
     ("ruby", "Ruby <3", "new ringtone", "flower", "online"),
 ]
+DEMO_USERNAMES = frozenset(username for username, *_ in DEMO_USERS)
 
 
 def seed_users(stdout) -> None:

@@ -70,3 +70,24 @@ def test_seed_demo_again_creates_what_is_missing_and_keeps_what_people_changed(t
     assert not Contact.objects.filter(owner__username="alice", contact__username="bob").exists()
     assert Persona.objects.get(user__username="smarterbot").display_name == "SmarterBot 2000"
     assert Profile.objects.get(user__username="zoe").display_name == "Zoe (k)"
+
+
+def test_demo_presence_shows_seeded_people_until_someone_signs_in_as_them(start_server, transactional_db):
+    from conftest import Api
+    from messenger.accounts.seed import DEMO_PASSWORD, seed_users
+    from presence.seed import contacts_seed
+
+    seed_users(io.StringIO())
+    contacts_seed(io.StringIO())
+    server = start_server("demo-presence", env={"DEMO_PRESENCE": "1"})
+    newcomer = Api(server.url)
+    newcomer.login("alice", DEMO_PASSWORD)
+    shown = {user["id"]: user["status"] for user in newcomer.get("/api/contacts").json()["data"]["contacts"]}
+    # Alice's ring holds bob (busy) and carol (online) among others: a few people are there.
+    assert shown["bob"] == "busy" and shown["carol"] == "online"
+    assert sum(status != "offline" for status in shown.values()) >= 3
+    # Once someone has signed in as bob, bob is real: offline while not connected.
+    Api(server.url).login("bob", DEMO_PASSWORD)
+    shown = {user["id"]: user["status"] for user in newcomer.get("/api/contacts").json()["data"]["contacts"]}
+    assert shown["bob"] == "offline"
+    assert shown["carol"] == "online"
