@@ -105,3 +105,34 @@ def test_the_sender_line_comes_back_after_a_nudge(pair):
     expect(after).to_be_visible()
     expect(after.locator(".msg__sender")).to_be_visible()
     expect(after.locator(".msg__sender")).to_have_text("Alice ✿ says:")
+
+
+def test_a_stranger_who_writes_waits_with_add_and_block(make_user, api, open_client, daphne_server):
+    """Carol is on nobody's list and writes to Bob from a script."""
+    import json
+
+    from websockets.sync.client import connect
+
+    from tests.ui.conftest import sign_in
+
+    stranger = make_user("carol", display_name="Carol ♫")
+    bob = make_user("bob", display_name="~*Bob*~")
+    b = open_client()
+    sign_in(b, bob.username)
+    carol = api()
+    token = carol.login(stranger.username)
+    room = carol.post("/api/dm", {"username": bob.username}).json()["data"]["room"]["id"]
+    with connect(
+        f"{daphne_server.ws_url}/api/ws/room/{room}", additional_headers={"Authorization": f"Bearer {token}"}
+    ) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+        ws.send(json.dumps({"type": "chat", "clientId": "c-1", "text": "remember me from school?"}))
+        while json.loads(ws.recv(timeout=10))["type"] != "ack":
+            pass
+    expect(b.page.locator(".conv .msg", has_text="remember me from school?")).to_be_visible(timeout=SEEN_WITHIN_MS)
+    expect(b.page.locator(".toast", has_text="Carol ♫ says: remember me from school?")).to_be_visible()
+    waiting = b.page.locator("#contacts-pending")
+    expect(waiting.locator(f'.contact[data-user="{stranger.username}"]')).to_contain_text("sent you a message")
+    expect(waiting.get_by_role("button", name="Add Carol ♫ to your contacts")).to_be_visible()
+    expect(waiting.get_by_role("button", name="Block Carol ♫")).to_be_visible()
+    expect(waiting.locator(".badge")).to_have_text("1")
