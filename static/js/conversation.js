@@ -260,7 +260,7 @@ export class Conversation {
   onWelcome(frame) {
     if (frame.you) this.me = frame.you;
     if (frame.room) {
-      this.kind = frame.room.kind;
+      this.roomName = frame.room.kind === "dm" ? null : frame.room.name;
       $(".conv__topic", this.el).textContent = frame.room.topic || "";
     }
     this.members = new Map((frame.members || []).map((user) => [user.id, user]));
@@ -286,8 +286,8 @@ export class Conversation {
     if (this.partnerId) {
       const partner = this.members.get(this.partnerId) || this.app.knownUser(this.partnerId);
       if (partner) this.setTitle(partner.name);
-    } else if (this.roomName || this.title) {
-      this.setTitle(this.roomName || this.title);
+    } else if (this.roomName) {
+      this.setTitle(this.roomName);
     }
   }
 

@@ -31,10 +31,6 @@ export function stopFlashing() {
   document.title = restingTitle;
 }
 
-export function isFlashing() {
-  return timer !== null;
-}
-
 window.addEventListener("focus", stopFlashing);
 document.addEventListener("visibilitychange", () => {
   if (!document.hidden) stopFlashing();
