@@ -98,6 +98,8 @@ def test_a_bot_answers_a_direct_message(open_client, make_user):
     client.page.locator(f'#bots-list [data-user="{persona.handle}"]').click()
     window = client.page.locator(".conv").last
     send(window, "hello bot, how are you?")
+    # A bot is never "connected" to the room: the title still names it, not me.
+    expect(window.locator(".xp-titlebar__text")).to_have_text(f"{persona.display_name} - Conversation")
     reply = window.locator(".msg.is-bot").first
     expect(reply).to_be_visible(timeout=20_000)
     expect(reply.locator(".msg__bot")).to_have_text("bot")
