@@ -149,7 +149,13 @@ def open_conversation(client: Client, username: str):
 
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name))
+    # Pictures drawn before their images arrived show empty frames. (Polled
+    # from here: wait_for_function would need 'unsafe-eval', which the CSP refuses.)
+    for _ in range(50):
+        if page.evaluate("[...document.images].every((image) => image.complete)"):
+            break
+        page.wait_for_timeout(100)
+    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled")
 
 
 def befriend(api, *users) -> None:

@@ -27,7 +27,6 @@ def test_each_status_has_its_own_glyph_words_and_tooltip(pair):
         expect(row.locator(".list-btn__name")).to_have_text(f"~*Bob*~ ({words})")
         sources[status] = icon.get_attribute("src")
     assert len(set(sources.values())) == 5, sources
-    screenshot(a.page, "statuses.png")
 
 
 def test_block_asks_first_is_drawn_and_survives_a_reload_and_unblock_restores_dms(pair):
@@ -94,3 +93,25 @@ def test_idle_turns_online_into_away_and_activity_turns_it_back(start_server, ma
     b.page.keyboard.press("Shift")
     expect(row.locator(".status-icon--online")).to_be_visible(timeout=5000)
     expect(b.page.locator("#me-status")).to_have_value("online")
+
+
+def test_a_newcomer_to_the_demo_sees_people_and_a_bot_online(start_server, open_client, transactional_db):
+    """`make run`'s demo alone: seeded people (demo presence) and the bots are there."""
+    import io
+
+    from bots.seed import seed_bots
+    from messenger.accounts.seed import DEMO_PASSWORD, seed_users
+    from presence.seed import contacts_seed
+
+    for seeder in (seed_users, contacts_seed, seed_bots):
+        seeder(io.StringIO())
+    server = start_server("demo", env={"DEMO_PRESENCE": "1"})
+    client = open_client(server.url, height=820)
+    sign_in(client, "alice", DEMO_PASSWORD)
+    page = client.page
+    expect(page.locator("#contacts-online .contact")).to_have_count(8)
+    for status in ("online", "busy", "away", "lunch"):
+        expect(page.locator(f"#contacts-online .status-icon--{status}").first).to_be_visible()
+    expect(page.locator("#bots-list .contact").first).to_be_visible()
+    expect(page.locator("#bots-list .handle").first).to_contain_text("@")
+    screenshot(page, "statuses.png")
