@@ -51,6 +51,19 @@ class DailyBotUsage(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "persona"], name="dailybotusage_day_persona_unique")]
 
 
+class DailyUserUsage(models.Model):
+    """One person's bot interactions on one UTC day (database counter): the
+    per-user cap inside the shared pool. A plain user id, like the analytics
+    events: a deleted account's count simply ages out with its day."""
+
+    day = models.DateField()
+    user_id = models.BigIntegerField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "user_id"], name="dailyuserusage_day_user_unique")]
+
+
 class Invocation(models.Model):
     """One answer a bot produced: what it cost and how it went."""
 

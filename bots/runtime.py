@@ -15,13 +15,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chat import ids
 from chat import services as chat_services
 from chat.hooks import StoredMessage
 from messenger import errors
+from messenger.platform import db_async
 from messenger.realtime.frame_errors import error_frame
 
 from . import breaker, inference, prompt, quota, selectors, services
@@ -91,7 +91,7 @@ class BotService:
                 log.exception("bot job failed", extra={"room": job.room_id, "seq": job.trigger_seq})
 
     async def _answer(self, job: Job) -> None:
-        persona = await database_sync_to_async(selectors.persona_with_user)(job.persona_id)
+        persona = await db_async.run(selectors.persona_with_user, job.persona_id)
         typing = asyncio.get_running_loop().create_task(self._keep_typing(persona, job.room_id))
         try:
             text = await self._compose(persona, job)
@@ -124,7 +124,7 @@ class BotService:
             await self._record(persona, "breaker_open", started)
             return services.reply_cant_think(persona=persona, seed=seed)
         config = inference.InferenceConfig.from_settings()
-        messages = await database_sync_to_async(prompt.build_messages)(
+        messages = await db_async.run(prompt.build_messages,
             persona, room_id=job.room_id, room_kind=job.room_kind, up_to_seq=job.trigger_seq
         )
         try:
@@ -144,7 +144,7 @@ class BotService:
         return services.reply_from_completion(persona=persona, completion=completion, seed=seed)
 
     async def _record(self, persona, outcome, started, **extra) -> None:
-        await database_sync_to_async(services.invocation_record)(
+        await db_async.run(services.invocation_record,
             persona=persona, outcome=outcome, latency_ms=services.elapsed_ms(started), **extra
         )
 
@@ -159,7 +159,7 @@ class BotService:
 
     async def _wake_at_midnight(self) -> None:
         self.wake_timer = None
-        if not await database_sync_to_async(quota.spent)():
+        if not await db_async.run(quota.spent):
             await services.bots_wake()
 
 
@@ -172,11 +172,11 @@ async def on_message_stored(message: StoredMessage) -> list[dict]:
     sender = message.sender
     if message.bot or sender.profile.is_bot:
         return []  # bots never answer bots
-    room_kind = "dm" if ids.dm_participants(message.room_id) is not None else "public"
+    room_kind = "dm" if ids.is_dm(message.room_id) else "public"
     if room_kind == "public" and "@" not in message.text:
         return []
-    personas = await database_sync_to_async(selectors.personas_addressed)(
-        room_id=message.room_id, text=message.text, sender_username=sender.username
+    personas = await db_async.run(selectors.personas_addressed,
+        room_id=message.room_id, text=message.text, sender=sender
     )
     client_id = message.frame.get("clientId")
     frames = []
@@ -189,7 +189,20 @@ async def on_message_stored(message: StoredMessage) -> list[dict]:
                 )
             )
             continue
-        if not await quota.acquire(persona):
+        granted = await quota.acquire(persona, user_id=sender.pk)
+        if granted == quota.USER_SPENT:
+            service.release()
+            wait_ms = max(0, int((quota.next_reset().timestamp() - time.time()) * 1000))
+            frames.append(
+                error_frame(
+                    errors.RATE_LIMITED,
+                    f"You have used your {settings.BOT_USER_DAILY_QUOTA} bot interactions for today; "
+                    "the bots answer you again after midnight UTC.",
+                    clientId=client_id, retryAfterMs=wait_ms,
+                )
+            )
+            continue
+        if granted == quota.POOL_SPENT:
             service.release()
             await services.bots_fall_asleep()
             service.schedule_wake()

@@ -3,13 +3,15 @@
 import re
 
 from chat import ids
+from chat import selectors as chat_selectors
 from chat.models import Message
 
 from .models import Persona
 
 MENTION_RE = re.compile(r"@([a-z0-9][a-z0-9_.-]{2,31})", re.IGNORECASE)
-# A message may wake at most this many bots (a wall of @mentions is not a party).
-MAX_BOTS_PER_MESSAGE = 3
+# A message in a public room wakes at most one bot: a wall of @mentions
+# would otherwise spend several interactions of the shared pool per message.
+MAX_BOTS_PER_MESSAGE = 1
 
 
 def mentioned_handles(text: str) -> list[str]:
@@ -19,24 +21,18 @@ def mentioned_handles(text: str) -> list[str]:
     return list(seen)
 
 
-def personas_addressed(*, room_id: str, text: str, sender_username: str) -> list[Persona]:
-    """The enabled bots that should answer: the other side of a DM with a
-    bot, or the bots @mentioned in a public room (in mention order)."""
-    participants = ids.dm_participants(room_id)
-    if participants is not None:
-        handles = [name for name in participants if name != sender_username]
-    else:
-        handles = [name for name in mentioned_handles(text) if name != sender_username]
-    handles = handles[:MAX_BOTS_PER_MESSAGE]
-    if not handles:
-        return []
-    found = {
-        persona.user.username: persona
-        for persona in Persona.objects.select_related("user__profile").filter(
-            user__username__in=handles, enabled=True, user__is_active=True, user__profile__is_bot=True
-        )
-    }
-    return [found[handle] for handle in handles if handle in found]
+def personas_addressed(*, room_id: str, text: str, sender) -> list[Persona]:
+    """The enabled, unmuted bots that should answer: the other participant
+    of a DM (by user id), or the first bot @mentioned in a public room."""
+    live = Persona.objects.select_related("user__profile").filter(
+        enabled=True, user__is_active=True, user__profile__is_bot=True, user__profile__muted=False
+    )
+    if ids.is_dm(room_id):
+        partner_id = chat_selectors.dm_partner_id(room_id=room_id, user_id=sender.pk)
+        return list(live.filter(user_id=partner_id)) if partner_id is not None else []
+    handles = [name for name in mentioned_handles(text) if name != sender.username]
+    found = {persona.user.username: persona for persona in live.filter(user__username__in=handles)}
+    return [found[handle] for handle in handles if handle in found][:MAX_BOTS_PER_MESSAGE]
 
 
 def persona_with_user(persona_id: int) -> Persona:

@@ -5,14 +5,15 @@ import logging
 import time
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from messenger import hooks as messenger_hooks
+from messenger.accounts import names
 from messenger.accounts import services as account_services
 from messenger.models import Profile
 from messenger.operations.moderation import moderation_record
+from messenger.platform import db_async
 
 from . import analytics, inference, quota, repertoire, style
 from .models import Invocation, Persona
@@ -34,6 +35,7 @@ def persona_profile_sync(*, persona: Persona) -> None:
     """Copy the persona's name, avatar, status and message onto its user."""
     Profile.objects.filter(user_id=persona.user_id).update(
         display_name=persona.display_name,
+        display_skeleton=names.skeleton(persona.display_name),
         avatar=persona.avatar,
         is_bot=True,
         status=ASLEEP_STATUS if persona.asleep else persona.status,
@@ -80,16 +82,16 @@ async def _announce(user_ids: list[int]) -> None:
 
 
 async def bots_fall_asleep() -> None:
-    changed = await database_sync_to_async(_flip_asleep)(asleep=True)
+    changed = await db_async.run(_flip_asleep, asleep=True)
     if changed:
         log.info("bots asleep: daily quota spent", extra={"bots": len(changed)})
     await _announce(changed)
 
 
 async def bots_wake() -> None:
-    if not await database_sync_to_async(_any_asleep)():
+    if not await db_async.run(_any_asleep):
         return
-    changed = await database_sync_to_async(_flip_asleep)(asleep=False)
+    changed = await db_async.run(_flip_asleep, asleep=False)
     if changed:
         log.info("bots awake", extra={"bots": len(changed)})
     await _announce(changed)

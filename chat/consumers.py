@@ -1,26 +1,20 @@
 """The room socket, /api/ws/room/{roomId} (contract 2.1-2.5): an adapter that
-checks, rate-limits and calls chat.services; the base class does auth,
-origins, size, flood and idle rules."""
+calls chat.services, where every frame's rules live, and turns refusals into
+error frames; the base class does auth, origins, size, flood and idle rules."""
 
 from urllib.parse import parse_qs
 
 from django.conf import settings
 
-from messenger import errors
+from messenger import errors, hooks
 from messenger.accounts.users import public_user
-from messenger.platform import db_async, ratelimit
+from messenger.platform import db_async
 from messenger.realtime.frame_errors import error_frame
 from messenger.realtime.socket import SocketConsumer
 
-from . import membership, room_hub, selectors, services, writer
+from . import membership, room_hub, selectors, services
 from .frames import ROOM_FRAMES
 from .wire import room_public
-
-_WRITE_REFUSALS = {
-    errors.ROOM_LOCKED: "This room is locked by a moderator.",
-    errors.MUTED: "You are muted.",
-    errors.FORBIDDEN: "This user does not take messages from you.",
-}
 
 
 def _since(query_string: bytes) -> int | None:
@@ -30,8 +24,11 @@ def _since(query_string: bytes) -> int | None:
     return int(values[0])
 
 
-def _welcome_reads(room_id: str, since: int | None, member_ids: set[int], user) -> tuple[list[dict], bool, int, list[dict]]:
-    """History, hasMore, lastSeq and members of the welcome, in one trip to a database thread."""
+def _welcome_reads(
+    room_id: str, since: int | None, member_ids: set[int], user
+) -> tuple[list[dict], bool, int, list[dict], set[str]]:
+    """History, hasMore, lastSeq and members of the welcome, and who blocks
+    the user, in one trip to a database thread."""
     # The room's last_seq is read before the messages: every seq up to it is
     # committed, so the history plus what the group delivers later has no gap.
     last_seq = selectors.room_last_seq(room_id)
@@ -45,7 +42,7 @@ def _welcome_reads(room_id: str, since: int | None, member_ids: set[int], user) 
         history, has_more = selectors.messages_after(room_id=room_id, since=since, limit=settings.REPLAY_MAX)
     if history:
         last_seq = max(last_seq, history[-1]["seq"])
-    return history, has_more, last_seq, selectors.members_public(member_ids, known=user)
+    return history, has_more, last_seq, selectors.members_public(member_ids, known=user), hooks.blockers_of_user(user.pk)
 
 
 class RoomConsumer(SocketConsumer):
@@ -54,6 +51,8 @@ class RoomConsumer(SocketConsumer):
 
     room = None
     _in_room = False
+    # Usernames of the users who block this one: shown offline to this socket.
+    blockers: frozenset[str] = frozenset()
 
     async def opened(self):
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
@@ -66,15 +65,19 @@ class RoomConsumer(SocketConsumer):
         await room_hub.attach(self.room.pk, self)
         self._in_room = True
         first_socket, member_ids = await membership.join(self.room.pk, self.user.pk, self.socket_id)
-        history, has_more, last_seq, members = await db_async.run(
+        history, has_more, last_seq, members, blockers = await db_async.run(
             _welcome_reads, self.room.pk, _since(self.scope.get("query_string", b"")), member_ids, self.user
         )
+        # Set before `ready` hands over the frames kept for this socket.
+        self.blockers = frozenset(blockers)
         await self.send_frame(
             {
                 "type": "welcome",
                 "room": room_public(self.room),
                 "you": public_user(self.user, to_self=True),
-                "members": members,
+                "members": [
+                    {**member, "status": "offline"} if member["id"] in self.blockers else member for member in members
+                ],
                 "history": history,
                 "lastSeq": last_seq,
                 "hasMore": has_more,
@@ -102,68 +105,49 @@ class RoomConsumer(SocketConsumer):
         if self.room is not None and event.get("room") == self.room.pk:
             await self.close_with(event.get("code", errors.CLOSE_KICKED), "kicked")
 
-    async def _refuse(self, code: str, message: str, **extra):
+    async def _refuse(self, refused: services.ChatRefused, client_id: str | None):
         """A frame that was valid but is not taken now: an error frame, not counted as invalid."""
-        await self.send_frame(error_frame(code, message, **extra))
-
-    async def _limited(self, name: str, rate: tuple[int, int], client_id: str | None) -> bool:
-        verdict = await ratelimit.hit(name, *rate)
-        if verdict.allowed:
-            return False
-        await self._refuse(
-            errors.RATE_LIMITED, "Slow down.", clientId=client_id, retryAfterMs=verdict.retry_after_ms
+        await self.send_frame(
+            error_frame(refused.code, refused.message, clientId=client_id, retryAfterMs=refused.retry_after_ms)
         )
-        return True
-
-    async def _write_refused(self, client_id: str) -> bool:
-        code = await db_async.run(selectors.write_refusal, room_id=self.room.pk, user=self.user)
-        if code is None:
-            return False
-        await self._refuse(code, _WRITE_REFUSALS[code], clientId=client_id)
-        return True
 
     # --- frames in ------------------------------------------------------------
 
     async def frame_chat(self, frame):
-        room_id, client_id = self.room.pk, frame.clientId
-        # A resend is answered before the rate limit: it costs the sender nothing.
-        earlier_seq = await writer.stored_seq(room_id=room_id, sender_id=self.user.pk, client_id=client_id)
-        if earlier_seq is not None:
-            await self.send_frame({"type": "ack", "clientId": client_id, "seq": earlier_seq})
-            return
-        if await self._limited(f"chat:{room_id}:{self.user.pk}", settings.CHAT_RATE, client_id):
-            return
         try:
-            result = await services.message_send(
-                room_id=room_id, sender=self.user, text=frame.text, client_id=client_id
+            result = await services.message_submit(
+                room_id=self.room.pk,
+                sender=self.user,
+                text=frame.text,
+                client_id=frame.clientId,
+                style=frame.style.stored() if frame.style else "",
             )
         except services.ChatRefused as refused:
-            await self._refuse(refused.code, refused.message, clientId=client_id)
+            await self._refuse(refused, frame.clientId)
             return
-        await self.send_frame({"type": "ack", "clientId": client_id, "seq": result.seq})
+        await self.send_frame({"type": "ack", "clientId": frame.clientId, "seq": result.seq})
         for reply in result.replies:
             await self.send_frame(reply)
 
     async def frame_nudge(self, frame):
-        if await self._write_refused(frame.clientId):
-            return
-        if await self._limited(f"nudge:{self.user.pk}", settings.NUDGE_RATE, frame.clientId):
-            return
-        await services.nudge_send(room_id=self.room.pk, user=self.user)
+        try:
+            await services.nudge_send(room_id=self.room.pk, user=self.user)
+        except services.ChatRefused as refused:
+            await self._refuse(refused, frame.clientId)
 
     async def frame_wink(self, frame):
-        if await self._write_refused(frame.clientId):
-            return
-        if await self._limited(f"wink:{self.user.pk}", settings.WINK_RATE, frame.clientId):
-            return
-        await services.wink_send(
-            room_id=self.room.pk, user=self.user, wink_id=frame.winkId, lead_ms=settings.WINK_LEAD_MS
-        )
+        try:
+            await services.wink_send(
+                room_id=self.room.pk, user=self.user, wink_id=frame.winkId, lead_ms=settings.WINK_LEAD_MS
+            )
+        except services.ChatRefused as refused:
+            await self._refuse(refused, frame.clientId)
 
     async def frame_typing(self, frame):
-        verdict = await ratelimit.hit(f"typing:{self.user.pk}", *settings.TYPING_RATE)
-        if verdict.allowed:
-            await services.typing_send(room_id=self.room.pk, user=self.user, typing=frame.typing)
+        try:
+            await services.typing_submit(room_id=self.room.pk, user=self.user, typing=frame.typing)
+        except services.ChatRefused as refused:
+            await self._refuse(refused, None)
 
     async def frame_history(self, frame):
         messages, has_more = await db_async.run(

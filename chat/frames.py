@@ -5,7 +5,6 @@ schema failure is mapped to the contract's error code by
 messenger.realtime.frame_errors.validation_error.
 """
 
-import re
 from typing import Annotated, Literal
 
 from django.conf import settings
@@ -13,25 +12,25 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 from pydantic_core import PydanticCustomError
 
 from messenger import errors
+from messenger.platform import text_rules
 
 from .winks import CATALOG
 
-# Any C0 control character except \t and \n, DEL, and the C1 controls.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
 
 def _text_checked(text: str) -> str:
-    stripped = text.strip()
-    if not stripped:
-        raise PydanticCustomError("text_empty", "text must not be empty or only whitespace")
-    if len(stripped) > settings.MAX_TEXT_CHARS:
+    """Text as stored: bidi override characters removed (messenger.platform.text_rules);
+    empty when nothing of it would show."""
+    if text_rules.has_control(text):
+        raise PydanticCustomError("text_control", "text must not contain control characters other than \\n and \\t")
+    text = text_rules.without_bidi_controls(text)
+    if text_rules.is_blank(text):
+        raise PydanticCustomError("text_empty", "text must not be empty, whitespace or only invisible characters")
+    if len(text.strip()) > settings.MAX_TEXT_CHARS:
         raise PydanticCustomError(
             "text_too_long",
             "text is longer than {limit} characters",
             {"code": errors.TOO_LONG, "limit": settings.MAX_TEXT_CHARS},
         )
-    if _CONTROL_RE.search(text):
-        raise PydanticCustomError("text_control", "text must not contain control characters other than \\n and \\t")
     return text
 
 
@@ -52,10 +51,26 @@ class _Frame(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class MessageStyle(_Frame):
+    """MSN sent one font style per message: a colour, bold, italic. Every key
+    is optional; anything else in the object is refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    color: Annotated[str, Field(strict=True, pattern=r"^#[0-9A-Fa-f]{6}$")] = "#000000"
+    bold: StrictBool = False
+    italic: StrictBool = False
+
+    def stored(self) -> str:
+        """The canonical form kept with the message (chat.wire reads it back)."""
+        return f'{{"color":"{self.color.lower()}","bold":{str(self.bold).lower()},"italic":{str(self.italic).lower()}}}'
+
+
 class ChatFrame(_Frame):
     type: Literal["chat"]
     clientId: ClientId
     text: Text
+    style: MessageStyle | None = None
 
 
 class NudgeFrame(_Frame):

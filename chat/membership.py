@@ -6,7 +6,6 @@ entries of a process that died vanish on their own. The embedded default is
 one process, so a dict is the whole truth there.
 """
 
-import asyncio
 import time
 
 from django.conf import settings
@@ -68,17 +67,6 @@ end
 return 1
 """
 
-_scripts: dict = {}
-
-
-def _script(source: str):
-    loop = asyncio.get_running_loop()
-    script = _scripts.get((loop, source))
-    if script is None:
-        script = _scripts[(loop, source)] = redis_clients.async_client().register_script(source)
-    return script
-
-
 async def join(room_id: str, user_id: int, socket_id: str) -> tuple[bool, set[int]]:
     """Record the socket; (whether it is the user's first socket in the room,
     the ids of the users connected to the room, this one included)."""
@@ -88,7 +76,7 @@ async def join(room_id: str, user_id: int, socket_id: str) -> tuple[bool, set[in
         sockets[socket_id] = user_id
         return first, set(sockets.values())
     now = int(time.time() * 1000)
-    first, others = await _script(_JOIN_LUA)(
+    first, others = await redis_clients.script(_JOIN_LUA)(
         keys=[_key(room_id)], args=[now, now + _ttl_ms(), _entry(user_id, socket_id), _ttl_ms(), user_id]
     )
     users = set(map(int, others.split(b","))) if others else set()
@@ -114,7 +102,7 @@ async def leave(room_id: str, user_id: int, socket_id: str) -> bool:
             _local.pop(room_id, None)
         return user_id not in sockets.values()
     now = int(time.time() * 1000)
-    last = await _script(_LEAVE_LUA)(keys=[_key(room_id)], args=[now, _entry(user_id, socket_id), user_id])
+    last = await redis_clients.script(_LEAVE_LUA)(keys=[_key(room_id)], args=[now, _entry(user_id, socket_id), user_id])
     return bool(last)
 
 

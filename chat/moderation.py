@@ -14,7 +14,6 @@ from messenger import errors
 from messenger.operations.moderation import moderation_record
 from messenger.platform import fanout
 
-from . import services
 from .models import Message, Room
 
 
@@ -71,7 +70,11 @@ def message_delete(*, moderator, message: Message, reason: str = "") -> bool:
         fresh = Message.objects.select_for_update().filter(pk=message.pk, deleted=False).first()
         if fresh is None:
             return False
-        services.message_delete(message=fresh)
+        Message.objects.filter(pk=fresh.pk).update(deleted=True)
+        room_id, seq = fresh.room_id, fresh.seq
+        transaction.on_commit(
+            lambda: fanout.group_send_sync(fanout.room_group(room_id), fanout.frame_event({"type": "delete", "seq": seq}))
+        )
         moderation_record(
             moderator=moderator,
             action="message_delete",

@@ -21,7 +21,8 @@ def _page(items: list, cursor: str, limit: int) -> tuple[list, str | None]:
 
 
 def rooms_collection(viewer, cursor: str, limit: int):
-    return _page([room_public(room) for room in selectors.public_rooms()], cursor, limit)
+    rooms, next_cursor = selectors.public_rooms_page(after=cursor, limit=limit)
+    return [room_public(room) for room in rooms], next_cursor
 
 
 def winks_collection(viewer, cursor: str, limit: int):

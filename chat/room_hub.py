@@ -52,6 +52,8 @@ class _Member:
             self.delivered_seq = seq
         if self.consumer._closing:
             return
+        if self.consumer.blockers:
+            text, frame = shown_to_blocked(text, self.consumer.blockers), None
         try:
             if frame is None:
                 await library_patches.write_text(self.consumer, text)
@@ -60,6 +62,18 @@ class _Member:
         except Exception:
             # One socket's failure must not stop the fan-out to the others; it is a bug, so it is loud.
             log.exception("could not write a frame to a room socket", extra={"seq": seq})
+
+
+def shown_to_blocked(text: str, blockers: set[str]) -> str:
+    """The frame as a user blocked by `blockers` sees it: those users `offline`
+    (contract 1.3: a blocked user sees the blocker offline, here too). Only
+    the few sockets of blocked users pay for the decode."""
+    frame = orjson.loads(text)
+    about = frame.get("user") or frame.get("sender")
+    if isinstance(about, dict) and about.get("id") in blockers and about.get("status") != "offline":
+        about["status"] = "offline"
+        return orjson.dumps(frame).decode()
+    return text
 
 
 class LocalRoom:
@@ -85,6 +99,11 @@ class LocalRoom:
         await self._subscription.close()
 
     async def _on_event(self, event: dict) -> None:
+        if event.get("type") == "room.closed":
+            # Archived or deleted (chat.services): every socket of the room here closes.
+            for member in list(self.members.values()):
+                await member.consumer.close_with(event["code"], event.get("reason", ""))
+            return
         if event.get("type") != "frame.out":
             return
         await self.opening

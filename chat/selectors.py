@@ -9,7 +9,7 @@ from messenger import errors, hooks
 from messenger.accounts.users import public_user, users_with_profiles
 
 from . import ids
-from .models import Message, ReadMarker, Room
+from .models import ConversationMember, Message, ReadMarker, Room
 from .wire import chat_frame
 
 
@@ -70,11 +70,21 @@ def public_room(room_id: str) -> Room | None:
     hit = _public_rooms.get(room_id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    room = Room.objects.filter(pk=room_id, kind=Room.KIND_PUBLIC).first()
+    room = Room.objects.filter(pk=room_id, kind=Room.KIND_PUBLIC, archived=False).first()
     if room is not None:
         _prune(now)
         _public_rooms[room_id] = (now + CACHE_TTL_S, room)
     return room
+
+
+def room_any(room_id: str) -> Room | None:
+    """The room row whatever its kind or state (management endpoints)."""
+    return Room.objects.filter(pk=room_id).first()
+
+
+def public_room_forget(room_id: str) -> None:
+    """An archived or deleted room leaves this process's cache at once (others within CACHE_TTL_S)."""
+    _public_rooms.pop(room_id, None)
 
 
 def members_public(user_ids: set[int], *, known=None) -> list[dict]:
@@ -125,28 +135,56 @@ def write_refusal(*, room_id: str, user) -> str | None:
 def dm_refusal(*, room_id: str, sender) -> str | None:
     """FORBIDDEN when the other participant of this DM now refuses the sender
     (a block made while the DM socket was open); None for other rooms."""
-    participants = ids.dm_participants(room_id)
-    if participants is None:
+    if not ids.is_dm(room_id):
         return None
-    other_name = participants[1] if participants[0] == sender.username else participants[0]
-    other = get_user_model().objects.filter(username=other_name).first()
+    other_id = dm_partner_id(room_id=room_id, user_id=sender.pk)
+    other = get_user_model().objects.filter(pk=other_id).first() if other_id is not None else None
     if other is None or hooks.dm_permitted(sender, other):
         return None
     return errors.FORBIDDEN
 
 
+def conversation_member_ids(room_id: str) -> list[int]:
+    return list(ConversationMember.objects.filter(room_id=room_id).values_list("user_id", flat=True))
+
+
+def conversations_of(user) -> list[Room]:
+    """The group conversations the user is in, the newest first."""
+    return list(Room.objects.filter(kind=Room.KIND_GROUP, members__user=user).order_by("-created_at"))
+
+
+def dm_room_of(first_id: int, second_id: int) -> Room | None:
+    """The DM room of two user ids (the smaller first)."""
+    return Room.objects.filter(kind=Room.KIND_DM, dm_first_id=first_id, dm_second_id=second_id).first()
+
+
+def dm_partner_id(*, room_id: str, user_id: int) -> int | None:
+    """The other participant's user id of a DM the user is in, else None."""
+    pair = Room.objects.filter(pk=room_id, kind=Room.KIND_DM).values_list("dm_first_id", "dm_second_id").first()
+    if pair is None or user_id not in pair:
+        return None
+    return pair[1] if pair[0] == user_id else pair[0]
+
+
 def public_rooms():
-    return Room.objects.filter(kind=Room.KIND_PUBLIC).order_by("id")
+    """Listed public rooms (archived ones are not), in id order."""
+    return Room.objects.filter(kind=Room.KIND_PUBLIC, archived=False).order_by("id")
+
+
+def public_rooms_page(*, after: str, limit: int) -> tuple[list[Room], str | None]:
+    """Up to `limit` listed public rooms with ids after `after`, and the cursor of the next page (None at the end)."""
+    rows = list(public_rooms().filter(pk__gt=after)[: limit + 1])
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].pk
+    return rows, None
 
 
 def unread_counts(user) -> list[dict]:
     """Rooms with messages after the user's read marker: DMs they are in and
     public rooms they have a marker in (they read there once)."""
     marker = ReadMarker.objects.filter(user=user, room=OuterRef("pk")).values("last_read_seq")[:1]
-    dm_filter = Q(kind=Room.KIND_DM) & (
-        Q(id__startswith=f"{ids.DM_PREFIX}{user.username}{ids.DM_SEPARATOR}")
-        | Q(id__endswith=f"{ids.DM_SEPARATOR}{user.username}")
-    )
+    dm_filter = Q(kind=Room.KIND_DM) & (Q(dm_first_id=user.pk) | Q(dm_second_id=user.pk))
+    dm_filter |= Q(kind=Room.KIND_GROUP, members__user=user)
     marked = ReadMarker.objects.filter(user=user).values("room_id")
     rooms = (
         Room.objects.filter(dm_filter | Q(pk__in=marked))
@@ -176,7 +214,3 @@ def unread_entry(*, user_id: int, room_id: str) -> dict:
     read = marker.first() or 0
     count = _unread_count(room_id=room_id, user_id=user_id, read=read) if last_seq > read else 0
     return {"roomId": room_id, "count": count, "lastSeq": last_seq}
-
-
-def user_id_by_username(username: str) -> int | None:
-    return get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()

@@ -6,9 +6,8 @@ The frames go to messenger.platform.fanout.presence_group, so chat never imports
 presence.
 """
 
-from channels.db import database_sync_to_async
 
-from messenger.platform import fanout
+from messenger.platform import db_async, fanout
 
 from . import ids, selectors
 
@@ -18,28 +17,25 @@ async def _send(user_id: int, entry: dict) -> None:
     await fanout.group_send(fanout.presence_group(user_id), fanout.frame_event(frame))
 
 
-def _recipient_entry(room_id: str, sender_name: str) -> tuple[int, dict] | None:
-    participants = ids.dm_participants(room_id)
-    if participants is None:
-        return None
-    other_name = participants[1] if participants[0] == sender_name else participants[0]
-    other_id = selectors.user_id_by_username(other_name)
-    if other_id is None:
-        return None
-    return other_id, selectors.unread_entry(user_id=other_id, room_id=room_id)
+def _recipient_entries(room_id: str, sender_id: int) -> list[tuple[int, dict]]:
+    if ids.is_group(room_id):
+        others = [uid for uid in selectors.conversation_member_ids(room_id) if uid != sender_id]
+    else:
+        other_id = selectors.dm_partner_id(room_id=room_id, user_id=sender_id)
+        others = [] if other_id is None else [other_id]
+    return [(uid, selectors.unread_entry(user_id=uid, room_id=room_id)) for uid in others]
 
 
 async def dm_message_notify(*, room_id: str, sender) -> None:
-    """A message was stored: in a DM, the other participant gets the room's unread entry."""
+    """A message was stored: in a DM or group conversation, the other members get the room's unread entry."""
     # Public rooms: no trip to a database thread on every message.
-    if ids.dm_participants(room_id) is None:
+    if not (ids.is_dm(room_id) or ids.is_group(room_id)):
         return
-    found = await database_sync_to_async(_recipient_entry)(room_id, sender.username)
-    if found is not None:
-        await _send(*found)
+    for entry in await db_async.run(_recipient_entries, room_id, sender.pk):
+        await _send(*entry)
 
 
 async def reader_notify(*, user_id: int, room_id: str) -> None:
     """The user's read marker moved: their presence sockets get the room's new entry."""
-    entry = await database_sync_to_async(selectors.unread_entry)(user_id=user_id, room_id=room_id)
+    entry = await db_async.run(selectors.unread_entry, user_id=user_id, room_id=room_id)
     await _send(user_id, entry)

@@ -1,5 +1,7 @@
 """Server frames of the room socket built from rows (contract 2.4 field names)."""
 
+import orjson
+
 from chat.crypto import decrypt_text
 from messenger.accounts.users import public_user
 
@@ -35,4 +37,5 @@ def chat_frame(message: Message) -> dict:
         "text": decrypt_text(message.text, message.room_id, message.seq),
         "ts": message.ts,
         "bot": message.bot,
+        **({"style": orjson.loads(message.style)} if message.style else {}),
     }

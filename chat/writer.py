@@ -51,6 +51,8 @@ class Draft:
     client_id: str
     text: str
     bot: bool
+    # chat.frames.MessageStyle.stored(), or "".
+    style: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def _plan(
             outcome = _GONE
         elif room[0]:
             outcome = _LOCKED
-        elif not draft.bot and draft.sender.pk in muted:
+        elif draft.sender.pk in muted:
+            # A muted bot is silent too, whatever reply it had queued.
             outcome = _MUTED
         elif draft.sender.pk in blocked:
             # A block made while the DM socket was open stops the blocked user's writes from then on.
@@ -108,6 +111,7 @@ def _plan(
             message = Message(
                 room_id=room_id, seq=last_seq, sender=draft.sender, client_id=draft.client_id,
                 text=crypto.encrypt_text(draft.text, room_id, last_seq), bot=draft.bot, ts=now_ms,
+                style=draft.style,
             )
             new.append(message)
             outcome = Stored(message, created=True)
@@ -117,7 +121,7 @@ def _plan(
 
 def _blocked_senders(room_id: str, drafts: list[Draft]) -> set[int]:
     """Senders the other participant of this DM refuses now (none outside DMs)."""
-    if ids.dm_participants(room_id) is None:
+    if not ids.is_dm(room_id):
         return set()
     senders = {draft.sender.pk: draft.sender for draft in drafts}
     return {pk for pk, sender in senders.items() if selectors.dm_refusal(room_id=room_id, sender=sender)}
@@ -144,8 +148,7 @@ def store(room_id: str, drafts: list[Draft]) -> list[Outcome]:
                 if (message.sender_id, message.client_id) in keys:
                     message.sender = senders[message.sender_id]
                     earlier[(message.sender_id, message.client_id)] = message
-        humans = [draft.sender.pk for draft in drafts if not draft.bot]
-        muted = set(Profile.objects.filter(user_id__in=humans, muted=True).values_list("user_id", flat=True))
+        muted = set(Profile.objects.filter(user_id__in=senders, muted=True).values_list("user_id", flat=True))
         outcomes, new = _plan(room_id, room, drafts, earlier, muted, _blocked_senders(room_id, drafts))
         if new:
             Message.objects.bulk_create(new)
@@ -162,16 +165,16 @@ _LOCK_AND_READ = (
     f"BEGIN; SELECT locked, last_seq FROM {_ROOM} WHERE id = %s FOR UPDATE;"
     # Equality on every column of the (room, sender, clientId) unique index
     # whatever the table's statistics say; pairs no draft has are dropped below.
-    f" SELECT sender_id, client_id, id, seq, text, bot, ts FROM {_MESSAGE} WHERE room_id = %s"
+    f" SELECT sender_id, client_id, id, seq, text, bot, ts, style FROM {_MESSAGE} WHERE room_id = %s"
     " AND sender_id = ANY(%s::integer[]) AND client_id = ANY(%s::text[]);"
     f" SELECT user_id FROM {_PROFILE} WHERE muted AND user_id = ANY(%s::integer[])"
 )
 # Round trip 2.
 _INSERT_AND_COMMIT = (
-    f"INSERT INTO {_MESSAGE} (room_id, seq, sender_id, client_id, text, bot, deleted, created_at, ts)"
-    " SELECT %s, seq, sender_id, client_id, text, bot, false, now(), ts"
-    " FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::text[], %s::boolean[], %s::bigint[])"
-    " AS batch(seq, sender_id, client_id, text, bot, ts) RETURNING seq, id;"
+    f"INSERT INTO {_MESSAGE} (room_id, seq, sender_id, client_id, text, bot, deleted, created_at, ts, style)"
+    " SELECT %s, seq, sender_id, client_id, text, bot, false, now(), ts, style"
+    " FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::text[], %s::boolean[], %s::bigint[], %s::text[])"
+    " AS batch(seq, sender_id, client_id, text, bot, ts, style) RETURNING seq, id;"
     f" UPDATE {_ROOM} SET last_seq = %s WHERE id = %s; COMMIT"
 )
 
@@ -184,13 +187,13 @@ async def _store_sql(room_id: str, drafts: list[Draft]) -> list[Outcome]:
     client-side, which allows that)."""
     # DM blocks are checked before the lock, on a thread (the block rules are
     # the ORM's, in messenger.hooks); a block is not tied to the room lock either.
-    blocked = await db_async.run(_blocked_senders, room_id, drafts) if ids.dm_participants(room_id) else set()
+    blocked = await db_async.run(_blocked_senders, room_id, drafts) if ids.is_dm(room_id) else set()
     senders = {draft.sender.pk: draft.sender for draft in drafts}
     async with pgloop.connection() as conn:
         try:
             cursor = await conn.execute(_LOCK_AND_READ, (
                 room_id, room_id, [d.sender.pk for d in drafts], [d.client_id for d in drafts],
-                [d.sender.pk for d in drafts if not d.bot],
+                list(senders),
             ))
             cursor.nextset()  # past BEGIN
             room = await cursor.fetchone()
@@ -199,9 +202,9 @@ async def _store_sql(room_id: str, drafts: list[Draft]) -> list[Outcome]:
             earlier = {
                 (sender_id, client_id): Message(
                     pk=pk, room_id=room_id, seq=seq, sender=senders[sender_id], client_id=client_id,
-                    text=text, bot=bot, ts=ts,
+                    text=text, bot=bot, ts=ts, style=style,
                 )
-                for sender_id, client_id, pk, seq, text, bot, ts in await cursor.fetchall()
+                for sender_id, client_id, pk, seq, text, bot, ts, style in await cursor.fetchall()
                 if (sender_id, client_id) in keys
             }
             cursor.nextset()
@@ -212,7 +215,8 @@ async def _store_sql(room_id: str, drafts: list[Draft]) -> list[Outcome]:
                 return outcomes
             cursor = await conn.execute(_INSERT_AND_COMMIT, (
                 room_id, [m.seq for m in new], [m.sender_id for m in new], [m.client_id for m in new],
-                [m.text for m in new], [m.bot for m in new], [m.ts for m in new], new[-1].seq, room_id,
+                [m.text for m in new], [m.bot for m in new], [m.ts for m in new], [m.style for m in new],
+                new[-1].seq, room_id,
             ))
         except BaseException:
             # Rolled back here; a broken or busy connection is discarded by the pool instead.

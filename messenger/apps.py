@@ -8,10 +8,12 @@ class MessengerConfig(AppConfig):
 
     def ready(self):
         from messenger import hooks
-        from messenger.accounts import directory, seed
+        from messenger.accounts import directory, profile, seed
         from messenger.operations import analytics, audit, checks, erasure
 
         checks.register()
         hooks.register_collection("users", directory.users_page)
         hooks.seeders.append(seed.seed_users)
-        hooks.account_deleted.extend([analytics.account_deleted, audit.account_deleted, erasure.account_deleted])
+        hooks.account_deleted.extend(
+            [analytics.account_deleted, audit.account_deleted, erasure.account_deleted, profile.account_deleted]
+        )

@@ -11,13 +11,13 @@ django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
 from messenger.operations import checks  # noqa: E402
 from messenger.realtime import library_patches  # noqa: E402
 from messenger.realtime.socket import NotFoundConsumer  # noqa: E402
+from messenger.web.static_files import SafeStaticFilesHandler  # noqa: E402
 from presence.routing import websocket_urlpatterns as presence_sockets  # noqa: E402
 
 # The server imports the application before it builds its protocol
@@ -29,7 +29,7 @@ checks.warn_about_configuration()
 # browser sees close code 4403 instead of a failed handshake (contract 2.1).
 application = ProtocolTypeRouter(
     {
-        "http": ASGIStaticFilesHandler(django_http),
+        "http": SafeStaticFilesHandler(django_http),
         "websocket": CookieMiddleware(
             URLRouter([*chat_sockets, *presence_sockets, re_path(r"", NotFoundConsumer.as_asgi())])
         ),

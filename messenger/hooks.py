@@ -13,6 +13,9 @@ nowhere else: an import never registers anything.
 * seeders: `manage.py seed_demo` steps, in INSTALLED_APPS order: fn(stdout).
 * dm_allowed: fn(sender_user, other_user) -> bool (sync). False refuses the DM
   (403 on POST /api/dm, 4403 on the DM socket). Presence registers the block rule.
+* blockers_of: fn(user_id) -> set of usernames (sync): the users who block
+  this one. Presence registers it; chat shows them `offline` to the blocked
+  user in member lists and on every frame about them.
 * unread_counts: fn(user) -> list of {"roomId","count","lastSeq"} (sync). Chat
   registers it; presence sends it as the `unread` frame.
 * profile_changed: async fn(user_id) -> None. Call after changing a user's
@@ -29,6 +32,7 @@ account_deleted: list[Callable] = []
 collections: dict[str, Callable] = {}
 seeders: list[Callable] = []
 dm_allowed: list[Callable[..., bool]] = []
+blockers_of: list[Callable[[int], set[str]]] = []
 unread_counts: list[Callable[..., list[dict]]] = []
 profile_changed: list[Callable[[int], Awaitable[None]]] = []
 user_exporters: dict[str, Callable] = {}
@@ -48,6 +52,13 @@ def register_exporter(name: str, exporter: Callable) -> None:
 
 def dm_permitted(sender, other) -> bool:
     return all(check(sender, other) for check in dm_allowed)
+
+
+def blockers_of_user(user_id: int) -> set[str]:
+    found: set[str] = set()
+    for fn in blockers_of:
+        found |= fn(user_id)
+    return found
 
 
 async def notify_profile_changed(user_id: int) -> None:

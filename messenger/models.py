@@ -1,20 +1,21 @@
+from typing import Literal
+
 from django.conf import settings
 from django.db import models
 
-# The one list of statuses, with MSN's words for them: what a person can
-# choose (the frames, the model and the page's menus are built from it).
-# Others see `invisible` as `offline`.
+# The one list of statuses (MSN's set): Python everywhere imports it, and the
+# page receives it from the server (messenger/web/pages.py).
 STATUS_CHOICES = [
     ("online", "Online"),
     ("busy", "Busy"),
     ("away", "Away"),
-    ("brb", "Be Right Back"),
-    ("phone", "On the Phone"),
-    ("lunch", "Out to Lunch"),
-    ("invisible", "Appear Offline"),
+    ("brb", "Be right back"),
+    ("phone", "On the phone"),
+    ("lunch", "Out to lunch"),
+    ("invisible", "Appear offline"),
 ]
-CHOSEN_STATUSES = tuple(status for status, _ in STATUS_CHOICES)
-STATUS_LABELS = dict(STATUS_CHOICES) | {"offline": "Offline"}
+# What a user may choose, as a pydantic/typing type for request bodies and frames.
+ChosenStatus = Literal[tuple(code for code, _ in STATUS_CHOICES)]
 
 
 class Profile(models.Model):
@@ -32,6 +33,10 @@ class Profile(models.Model):
     banned = models.BooleanField(default=False, db_index=True)
     # Bumped to revoke every token of the user at once (password change, ban, deletion).
     token_epoch = models.PositiveIntegerField(default=0)
+    # Lookalike keys of the username and display name (messenger.accounts.names.skeleton):
+    # a new account may not look like an existing one.
+    username_skeleton = models.CharField(max_length=150, blank=True, default="", db_index=True)
+    display_skeleton = models.CharField(max_length=150, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,6 +44,18 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.user.username})"
+
+
+class RetiredUsername(models.Model):
+    """A deleted account's username, kept so it is never given out again (to
+    someone who would then be taken for that person). Only a digest of its
+    skeleton is kept: it refuses the name and its lookalikes, nothing more."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.digest[:12]
 
 
 class AnalyticsEvent(models.Model):

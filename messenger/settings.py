@@ -99,14 +99,44 @@ TOKEN_COOKIE_NAME = "cfm_token"
 
 # Login throttles: per client IP (contract), and failed attempts per username.
 LOGIN_RATE_PER_IP = (env_int("LOGIN_RATE_LIMIT", 5), env_int("LOGIN_RATE_WINDOW_S", 10))
+# Failed sign-ins (messenger/accounts/throttle.py): per (account, client IP),
+# per client IP over all accounts, and per account from anywhere (that one
+# only marks the account as under attack: it never refuses its owner).
+LOGIN_FAILURES_PER_PAIR = (
+    env_int("LOGIN_PAIR_FAILURE_LIMIT", 5),
+    env_int("LOGIN_PAIR_FAILURE_WINDOW_S", 900),
+)
+LOGIN_FAILURES_PER_IP = (
+    env_int("LOGIN_IP_FAILURE_LIMIT", 20),
+    env_int("LOGIN_IP_FAILURE_WINDOW_S", 3600),
+)
 LOGIN_FAILURES_PER_USERNAME = (
     env_int("LOGIN_USER_FAILURE_LIMIT", 10),
     env_int("LOGIN_USER_FAILURE_WINDOW_S", 600),
 )
-REGISTER_RATE = os.environ.get("REGISTER_RATE", "10/h")
+# Password re-checks before a password change or deletion, per account
+# (a stolen token cannot guess the password; strangers cannot reach it).
+PASSWORD_CONFIRM_FAILURES = (env_int("PASSWORD_CONFIRM_FAILURE_LIMIT", 5), 900)
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate like "10/h" (count / s, m, h or d) as (count, window seconds)."""
+    value = os.environ.get(name, default)
+    count, _, unit = value.partition("/")
+    if not count.isdigit() or unit not in _RATE_UNITS:
+        raise ImproperlyConfigured(f"{name}={value!r}: write a count and a unit, like 10/h (units: s, m, h, d)")
+    return int(count), _RATE_UNITS[unit]
+
+
+# Registrations per client IP, in the same exact sliding windows as every other limit.
+REGISTER_RATE = env_rate("REGISTER_RATE", "10/h")
 
 # Socket rules (contract 2.1, 2.5).
 WS_MAX_FRAME_BYTES = 16 * 1024
+# An open socket re-reads its account's revocation epoch at most this often
+# (on a heartbeat or a written frame): a revocation whose event was lost closes it within this.
+SOCKET_EPOCH_TTL_S = env_float("SOCKET_EPOCH_TTL_S", 5)
 WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
 # WebSocket-level pings from the server. Dead peers are already
 # found by the contract's idle rule (4408 after WS_IDLE_TIMEOUT_S without a
@@ -132,6 +162,14 @@ TYPING_TTL_S = env_float("TYPING_TTL_S", 3)
 WINK_LEAD_MS = 500
 MAX_TEXT_CHARS = 2048
 HISTORY_ON_JOIN = 100
+# Public rooms one person may create per rolling 24 h, and own (not archived) at once; staff are exempt.
+ROOM_CREATE_DAILY_LIMIT = env_int("ROOM_CREATE_DAILY_LIMIT", 10)
+ROOM_OWNED_MAX = env_int("ROOM_OWNED_MAX", 25)
+# Group conversations (gc_ rooms): members at most (MSN's cap), and new ones per person per hour.
+GROUP_MAX_MEMBERS = env_int("GROUP_MAX_MEMBERS", 20)
+GROUP_CREATE_RATE = (env_int("GROUP_CREATE_PER_HOUR", 30), 3600)
+# GET /api/rooms: rooms per page (at most 100, like every paged read).
+ROOM_PAGE_DEFAULT = 100
 REPLAY_MAX = 1000
 
 # Presence (contract 2.5): offline after the last heartbeat, grace on reconnect.
@@ -150,6 +188,8 @@ BOT_API_STYLE = os.environ.get("BOT_API_STYLE", "openai")
 BOT_INFERENCE_API_KEY = os.environ.get("BOT_INFERENCE_API_KEY", "")
 BOT_MODEL = os.environ.get("BOT_MODEL", "@cf/meta/llama-3.2-1b-instruct")
 BOT_DAILY_QUOTA = env_int("BOT_DAILY_QUOTA", 10000)
+# One person's share of that pool per UTC day: nobody can put the bots to sleep for everyone.
+BOT_USER_DAILY_QUOTA = env_int("BOT_USER_DAILY_QUOTA", max(1, BOT_DAILY_QUOTA // 100))
 BOT_TIMEOUT_S = env_float("BOT_TIMEOUT_S", 20)
 BOT_MAX_TOKENS = env_int("BOT_MAX_TOKENS", 256)
 BOT_TEMPERATURE = env_float("BOT_TEMPERATURE", 0.7)
@@ -184,7 +224,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "django_ratelimit",
     "messenger",
     "chat",
     "presence",
@@ -254,10 +293,6 @@ if REDIS_URL:
             "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 2},
         }
     }
-    # django-ratelimit lists only django-redis as "supported"; Django's own
-    # RedisCache gives it what it needs (add + atomic INCRBY), so its
-    # "not officially supported" warning is silenced on purpose.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
     CHANNEL_LAYERS = {
         "default": {
             # The pub/sub layer publishes a group message once per group and
@@ -285,14 +320,11 @@ else:
             "CONFIG": {"capacity": 1000, "expiry": 60},
         }
     }
-    # The embedded default is one process: a local-memory cache is shared by
-    # everything that counts.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Sign-in tokens and socket tickets (messenger/accounts/tokens.py) must
 # outlive the server process, so that a restart is a reconnect and not a
 # sign-out: in Redis with everything else on the production stack, in a table
-# of the database on the embedded default (created by migration 0003). Culling
+# of the database on the embedded default (created by migration 0005). Culling
 # starts at SESSION_CACHE_MAX_ENTRIES rows (expired ones go first).
 SESSION_CACHE_TABLE = "cfm_session_cache"
 if REDIS_URL:
@@ -303,9 +335,6 @@ else:
         "LOCATION": SESSION_CACHE_TABLE,
         "OPTIONS": {"MAX_ENTRIES": env_int("SESSION_CACHE_MAX_ENTRIES", 100_000)},
     }
-
-RATELIMIT_USE_CACHE = "default"
-RATELIMIT_VIEW = "messenger.web.envelope.ratelimited_view"
 
 # Django's default PBKDF2, hashed on low-priority threads so that
 # sign-ins never take the event loop's core (messenger/hashing.py).
@@ -322,8 +351,14 @@ PASSWORD_HASHERS = [
 PASSWORD_HASH_THREADS = env_int("PASSWORD_HASH_THREADS", 2)
 PASSWORD_HASH_NICENESS = env_int("PASSWORD_HASH_NICENESS", 10)
 
+# Registration and password change refuse what these refuse: a password like
+# the username or display name, one of Django's ~20,000 common passwords,
+# digits only, or shorter than 8 characters.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_MIN_LENGTH = 8
 
@@ -338,9 +373,23 @@ STATIC_ROOT = LOCAL_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Request bodies: the API answers 413 above 64 KiB.
+# Request bodies: the API answers 413 above 64 KiB (a display picture upload: AVATAR_MAX_UPLOAD_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 API_MAX_BODY_BYTES = 64 * 1024
+AVATAR_MAX_UPLOAD_BYTES = env_int("AVATAR_MAX_UPLOAD_BYTES", 1024 * 1024)
+AVATAR_UPLOAD_PATH = "/api/auth/me/avatar"
+# Each upload is decoded by Pillow and each profile change is pushed to every contact: both are limited per person.
+AVATAR_UPLOAD_RATE = (env_int("AVATAR_UPLOADS_PER_HOUR", 20), 3600)
+PROFILE_CHANGE_RATE = (env_int("PROFILE_CHANGES_PER_HOUR", 60), 3600)
+
+# Uploaded display pictures, through Django's storage API: the filesystem under
+# .local/media by default, any storage backend with MEDIA_STORAGE_BACKEND.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", LOCAL_DIR / "media"))
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

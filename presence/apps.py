@@ -13,6 +13,7 @@ class PresenceConfig(AppConfig):
         from .seed import contacts_seed
 
         hooks.dm_allowed.append(presence_hooks.dm_allowed)
+        hooks.blockers_of.append(presence_hooks.blockers_of)
         hooks.profile_changed.append(broadcast.profile_changed)
         hooks.account_deleted.append(presence_hooks.account_deleted)
         hooks.register_exporter("contacts", presence_hooks.contacts_export)

@@ -8,10 +8,8 @@ sockets only.
 
 import asyncio
 
-from channels.db import database_sync_to_async
-
 from messenger.accounts.users import public_user, users_with_profiles
-from messenger.platform import fanout
+from messenger.platform import db_async, fanout
 
 from . import liveness, selectors
 
@@ -44,7 +42,7 @@ async def announce(
     if was_online is not None:
         previous = public_user(user, online=was_online)
     if previous != now_shown:
-        watchers = await database_sync_to_async(selectors.interested_in)(user_id)
+        watchers = await db_async.run(selectors.interested_in, user_id)
         await send_to(watchers, {"type": "presence", "user": now_shown})
     if echo_self:
         await send_to([user_id], {"type": "presence", "user": public_user(user, online=online, to_self=True)})

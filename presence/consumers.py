@@ -2,11 +2,10 @@
 
 import asyncio
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from messenger import hooks
-from messenger.platform import fanout
+from messenger.platform import db_async, fanout
 from messenger.realtime.socket import SocketConsumer
 from messenger.realtime.user_groups import user_groups
 
@@ -33,7 +32,7 @@ class PresenceConsumer(SocketConsumer):
         if came_online:
             await services.presence_signed_in(user_id=self.user.pk)
         await self.send_frame({"type": "roster", "users": await services.roster(viewer=self.user)})
-        await self.send_frame({"type": "unread", "rooms": await database_sync_to_async(_unread)(self.user)})
+        await self.send_frame({"type": "unread", "rooms": await db_async.run(_unread, self.user)})
         if came_online:
             await broadcast.announce(self.user.pk, was_online=False)
 

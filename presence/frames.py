@@ -8,25 +8,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from messenger import errors
-from messenger.models import CHOSEN_STATUSES
+from messenger.models import ChosenStatus
+from messenger.platform import text_rules
 
-ChosenStatus = Literal[CHOSEN_STATUSES]
 PERSONAL_MESSAGE_MAX = 128
 
-# Bidirectional overrides can make a personal message render as something else.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def personal_message_clean(value: str) -> str:
-    """Trimmed, single-line printable text of at most 128 characters; may be empty (clears it)."""
-    text = value.strip()
+    """Trimmed, single-line printable text of at most 128 characters, bidi
+    overrides removed (messenger.platform.text_rules); may be empty (clears it)."""
+    text = text_rules.clean_name(value)
     if len(text) > PERSONAL_MESSAGE_MAX:
         raise PydanticCustomError(
             "too_long",
             "personalMessage: at most {limit} characters",
             {"code": errors.TOO_LONG, "limit": PERSONAL_MESSAGE_MAX},
         )
-    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text):
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
         raise ValueError("must not contain control characters")
     return text
 

@@ -17,6 +17,11 @@ def dm_allowed(sender, other) -> bool:
     return not selectors.has_blocked(owner_id=other.pk, other_id=sender.pk)
 
 
+def blockers_of(user_id: int) -> set[str]:
+    """Usernames of the users who block user_id."""
+    return set(Contact.objects.filter(contact_id=user_id, blocked=True).values_list("owner__username", flat=True))
+
+
 def account_deleted(user) -> None:
     """Contacts see the user sign out for good; their lists and presence state go."""
     watchers = selectors.interested_in(user.pk)

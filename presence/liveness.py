@@ -94,30 +94,23 @@ def _grace_ms() -> int:
 
 
 class _RedisLiveness:
-    def __init__(self):
-        self._scripts: dict = {}
-
     def _prefix(self) -> str:
         return redis_clients.key("presence", "")
 
-    async def _run(self, name: str, source: str, *args) -> list:
-        client = redis_clients.async_client()
-        script = self._scripts.get((name, id(client)))
-        if script is None:
-            script = self._scripts[(name, id(client))] = client.register_script(source)
-        return await script(keys=[], args=[self._prefix(), *args])
+    async def _run(self, source: str, *args) -> list:
+        return await redis_clients.script(source)(keys=[], args=[self._prefix(), *args])
 
     async def open(self, sockets: list[tuple[int, str]]) -> list[int]:
         now = _now_ms()
         flat = [part for uid, sid in sockets for part in (uid, sid)]
-        return [int(uid) for uid in await self._run("open", _LUA_OPEN, now, now + _ttl_ms(), *flat)]
+        return [int(uid) for uid in await self._run(_LUA_OPEN, now, now + _ttl_ms(), *flat)]
 
     async def close(self, user_id: int, socket_id: str) -> None:
         now = _now_ms()
-        await self._run("close", _LUA_CLOSE, now, now + _grace_ms(), user_id, socket_id)
+        await self._run(_LUA_CLOSE, now, now + _grace_ms(), user_id, socket_id)
 
     async def sweep(self) -> list[int]:
-        return [int(uid) for uid in await self._run("sweep", _LUA_SWEEP, _now_ms())]
+        return [int(uid) for uid in await self._run(_LUA_SWEEP, _now_ms())]
 
     async def online(self, user_ids: list[int]) -> set[int]:
         if not user_ids:

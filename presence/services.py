@@ -1,14 +1,13 @@
 """Presence and contact-list writes. Each does the database write and the
 frames that announce it, so views and the socket stay thin."""
 
-from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db import transaction
 
 from messenger import errors
 from messenger.accounts.users import public_user, users_with_profiles
 from messenger.models import Profile
-from messenger.web.envelope import ApiError
+from messenger.platform import db_async
 
 from . import broadcast, liveness, selectors
 from .models import Contact
@@ -17,19 +16,19 @@ from .models import Contact
 def _other_user(*, owner, username: str):
     other = selectors.user_by_username(username)
     if other is None:
-        raise ApiError(404, errors.NOT_FOUND, f"No user {username!r}.")
+        raise errors.Refused(errors.NOT_FOUND, f"No user {username!r}.")
     if other.pk == owner.pk:
-        raise ApiError(400, errors.INVALID_REQUEST, "That is you; pick another user.", field="username")
+        raise errors.Refused(errors.INVALID_REQUEST, "That is you; pick another user.", field="username")
     return other
 
 
-@database_sync_to_async
+@db_async.pooled
 def _listing_add(*, owner, username: str):
     other = _other_user(owner=owner, username=username)
     with transaction.atomic():
         entry, created = Contact.objects.select_for_update().get_or_create(owner=owner, contact=other)
         if not created and entry.listed:
-            raise ApiError(409, errors.CONFLICT, f"{other.username} is already in your contacts.")
+            raise errors.Refused(errors.CONFLICT, f"{other.username} is already in your contacts.")
         if not created:
             entry.listed = True
             entry.save(update_fields=["listed"])
@@ -47,17 +46,17 @@ async def contact_add(*, owner, username: str) -> dict:
 
 
 async def contact_view(*, viewer, user) -> dict:
-    hidden = await database_sync_to_async(selectors.has_blocked)(owner_id=user.pk, other_id=viewer.pk)
+    hidden = await db_async.run(selectors.has_blocked, owner_id=user.pk, other_id=viewer.pk)
     return selectors.shown_to(viewer.pk, user, online=await liveness.is_online(user.pk), blocked_viewer=hidden)
 
 
-@database_sync_to_async
+@db_async.pooled
 def contact_remove(*, owner, username: str) -> None:
     other = _other_user(owner=owner, username=username)
     with transaction.atomic():
         entry = Contact.objects.select_for_update().filter(owner=owner, contact=other, listed=True).first()
         if entry is None:
-            raise ApiError(404, errors.NOT_FOUND, f"{other.username} is not in your contacts.")
+            raise errors.Refused(errors.NOT_FOUND, f"{other.username} is not in your contacts.")
         if entry.blocked:
             entry.listed = False
             entry.save(update_fields=["listed"])
@@ -65,7 +64,7 @@ def contact_remove(*, owner, username: str) -> None:
             entry.delete()
 
 
-@database_sync_to_async
+@db_async.pooled
 def _block_set(*, owner, username: str, blocked: bool):
     """Returns the other user and whether they list owner (so see owner's presence)."""
     other = _other_user(owner=owner, username=username)
@@ -75,14 +74,14 @@ def _block_set(*, owner, username: str, blocked: bool):
                 owner=owner, contact=other, defaults={"listed": False, "blocked": True}
             )
             if not created and entry.blocked:
-                raise ApiError(409, errors.CONFLICT, f"{other.username} is already blocked.")
+                raise errors.Refused(errors.CONFLICT, f"{other.username} is already blocked.")
             if not created:
                 entry.blocked = True
                 entry.save(update_fields=["blocked"])
         else:
             entry = Contact.objects.select_for_update().filter(owner=owner, contact=other, blocked=True).first()
             if entry is None:
-                raise ApiError(409, errors.CONFLICT, f"{other.username} is not blocked.")
+                raise errors.Refused(errors.CONFLICT, f"{other.username} is not blocked.")
             if entry.listed:
                 entry.blocked = False
                 entry.save(update_fields=["blocked"])
@@ -105,7 +104,7 @@ async def contact_unblock(*, owner, username: str) -> None:
         await broadcast.shown_to_one(other.pk, owner.pk, hidden=False)
 
 
-@database_sync_to_async
+@db_async.pooled
 def _profile_update(*, user_id: int, online: bool, changes: dict) -> dict:
     """Write the new values; return the user as others saw them before."""
     previous = public_user(users_with_profiles().get(pk=user_id), online=online)
@@ -163,7 +162,7 @@ async def _shown_with_status(user_id: int, status: str) -> dict:
 async def _as_seen_by(viewer_id: int, users: list) -> list[dict]:
     ids = [user.pk for user in users]
     online = await liveness.online_among(ids)
-    blockers = await database_sync_to_async(selectors.blockers_among)(viewer_id=viewer_id, user_ids=ids)
+    blockers = await db_async.run(selectors.blockers_among, viewer_id=viewer_id, user_ids=ids)
     return [
         selectors.shown_to(viewer_id, user, online=user.pk in online, blocked_viewer=user.pk in blockers)
         for user in users
@@ -172,10 +171,10 @@ async def _as_seen_by(viewer_id: int, users: list) -> list[dict]:
 
 async def roster(*, viewer) -> list[dict]:
     """The viewer's contacts as the viewer sees them (the `roster` frame)."""
-    return await _as_seen_by(viewer.pk, await database_sync_to_async(selectors.contacts_of)(viewer.pk))
+    return await _as_seen_by(viewer.pk, await db_async.run(selectors.contacts_of, viewer.pk))
 
 
-@database_sync_to_async
+@db_async.pooled
 def _lists(owner_id: int):
     return selectors.contacts_of(owner_id), selectors.blocked_by(owner_id), selectors.pending_for(owner_id)
 

@@ -1,8 +1,8 @@
 """Contact-list endpoints (contract 1.3)."""
 
-from asgiref.sync import sync_to_async
 from pydantic import BaseModel, Field
 
+from messenger.platform import db_async
 from messenger.web.envelope import api, parse_body
 
 from . import services
@@ -17,7 +17,7 @@ async def contacts(request):
     owner = request.cfm_caller.user
     if request.method == "GET":
         return await services.contact_lists(owner=owner)
-    body = await sync_to_async(parse_body)(request, ContactBody)
+    body = await db_async.run_in_request(parse_body, request, ContactBody)
     return 201, {"contact": await services.contact_add(owner=owner, username=body.username)}
 
 

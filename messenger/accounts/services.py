@@ -7,8 +7,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from messenger import hooks
-from messenger.accounts import tokens
-from messenger.models import Profile
+from messenger.accounts import names, tokens
+from messenger.models import Profile, RetiredUsername
 from messenger.platform import fanout
 
 log = logging.getLogger("messenger.accounts")
@@ -18,7 +18,34 @@ class UsernameTaken(Exception):
     pass
 
 
-def user_create(*, username: str, password: str | None, display_name: str, is_bot: bool = False, avatar: str | None = None, personal_message: str = ""):
+class NameRefused(Exception):
+    """A name nobody may register: `field` is "username" or "displayName"."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def names_check(*, username: str, display_name: str) -> None:
+    """NameRefused for a reserved username, a deleted account's username, or a
+    username or display name that looks like an existing account's."""
+    username_key, display_key = names.skeleton(username), names.skeleton(display_name)
+    if names.is_reserved(username):
+        raise NameRefused("username", f"The username {username!r} is reserved.")
+    if RetiredUsername.objects.filter(digest=names.retired_digest(username)).exists():
+        raise NameRefused("username", f"The username {username!r} belonged to a deleted account and is not given out again.")
+    if Profile.objects.filter(username_skeleton=username_key).exists():
+        raise NameRefused("username", f"The username {username!r} looks too much like an existing account's.")
+    if Profile.objects.filter(display_skeleton=display_key).exists():
+        raise NameRefused("displayName", f"The display name {display_name!r} looks too much like someone else's.")
+
+
+def user_create(
+    *, username: str, password: str | None, display_name: str, is_bot: bool = False, avatar: str | None = None,
+    personal_message: str = "", vet_names: bool = False,
+):
+    """A new account. With vet_names (registration), names_check runs first."""
     User = get_user_model()
     user = User(username=username)
     # Hash before touching the database: no pooled connection waits out the ~0.5 s hash.
@@ -28,7 +55,12 @@ def user_create(*, username: str, password: str | None, display_name: str, is_bo
         user.set_unusable_password()
     if User.objects.filter(username=username).exists():
         raise UsernameTaken(username)
-    profile = Profile(display_name=display_name, is_bot=is_bot, personal_message=personal_message)
+    if vet_names:
+        names_check(username=username, display_name=display_name)
+    profile = Profile(
+        display_name=display_name, is_bot=is_bot, personal_message=personal_message,
+        username_skeleton=names.skeleton(username), display_skeleton=names.skeleton(display_name),
+    )
     if avatar:
         profile.avatar = avatar
     try:
@@ -75,25 +107,6 @@ def tokens_revoke_all(*, user, reason: str = "revoked", code: int = 4401) -> Non
     transaction.on_commit(lambda: fanout.group_send_sync(group, fanout.revoke_event(code=code, reason=reason)))
 
 
-def user_ban(*, user) -> None:
-    """Ban: no new sign-in, every token revoked, every socket closed with 4403."""
-    with transaction.atomic():
-        Profile.objects.filter(user=user).update(banned=True)
-        tokens_revoke_all(user=user, reason="banned", code=4403)
-    log.info("user banned", extra={"userId": user.pk})
-
-
-def user_unban(*, user) -> None:
-    Profile.objects.filter(user=user).update(banned=False)
-    log.info("user unbanned", extra={"userId": user.pk})
-
-
-def user_mute(*, user, muted: bool) -> None:
-    """A muted user stays signed in; chat refuses their messages with MUTED."""
-    Profile.objects.filter(user=user).update(muted=muted)
-    log.info("user muted" if muted else "user unmuted", extra={"userId": user.pk})
-
-
 def password_change(*, user, new_password: str) -> None:
     with transaction.atomic():
         user.set_password(new_password)
@@ -107,5 +120,6 @@ def account_delete(*, user) -> None:
         tokens_revoke_all(user=user, reason="account deleted")
         for purge in hooks.account_deleted:
             purge(user)
+        RetiredUsername.objects.get_or_create(digest=names.retired_digest(user.username))
         user.delete()
     log.info("account deleted", extra={"userId": user_id})

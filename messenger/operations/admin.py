@@ -1,7 +1,7 @@
 """Moderator's view of accounts: Django's User with the messenger Profile inline.
 
 Ban goes through an action, not a checkbox, because banning must also revoke
-every token and close the user's sockets (services.user_ban).
+every token and close the user's sockets (moderation.user_ban, audited).
 """
 
 from asgiref.sync import async_to_sync

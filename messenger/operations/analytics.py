@@ -9,6 +9,11 @@ killed with SIGKILL loses at most one batch interval of them.
 Only a user's numeric id is stored, never a username or message text; an
 account deletion sets it to NULL (`account_deleted`), and the writer drops
 ids of accounts deleted while their events were still queued.
+
+One bad event never costs the others: an event holding a control character
+(a NUL that PostgreSQL refuses) is dropped when recorded, and a batch that
+fails anyway is written again one event at a time; what cannot be stored is
+dropped and counted (`cfm_analytics_dropped_total{reason="bad"}`).
 """
 
 import atexit
@@ -24,7 +29,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 
 from messenger.models import AnalyticsEvent
-from messenger.platform import metrics
+from messenger.platform import metrics, text_rules
 
 log = logging.getLogger("messenger.operations.analytics")
 
@@ -35,6 +40,7 @@ EVENTS = frozenset(
         "message_sent",
         "nudge_sent",
         "wink_sent",
+        "conversation_created",
         "ai_invocation",
         "ws_connect",
         "ws_disconnect",
@@ -58,9 +64,12 @@ def record(event: str, *, user_id: int | None = None, room_id: str = "", **field
     global _pending
     if event not in EVENTS:
         raise ValueError(f"unknown analytics event {event!r}; known: {', '.join(sorted(EVENTS))}")
+    if text_rules.control_field({"roomId": room_id, "fields": fields}) is not None:
+        _dropped("bad")
+        return
     with _pending_lock:
         if _pending >= MAX_QUEUED:
-            _dropped()
+            _dropped("full")
             return
         _pending += 1
     metrics.EVENTS.labels(event).inc()
@@ -68,8 +77,8 @@ def record(event: str, *, user_id: int | None = None, room_id: str = "", **field
     _ensure_writer()
 
 
-def _dropped() -> None:
-    metrics.ANALYTICS_DROPPED.inc()
+def _dropped(reason: str, count: int = 1) -> None:
+    metrics.ANALYTICS_DROPPED.labels(reason).inc(count)
 
 
 def _ensure_writer() -> None:
@@ -116,15 +125,39 @@ def _write(batch: list[AnalyticsEvent]) -> None:
             AnalyticsEvent.objects.filter(user_id__in=gone).update(user_id=None)
 
 
+def _write_or_split(batch: list[AnalyticsEvent]) -> None:
+    """The batch in one INSERT; when that fails, each event on its own, so
+    only the events that cannot be stored are lost (dropped and counted)."""
+    try:
+        with transaction.atomic():
+            _write(batch)
+        return
+    except Exception:
+        if len(batch) == 1:
+            raise
+        log.warning("analytics batch refused; writing its events one by one", extra={"events": len(batch)})
+    bad = 0
+    for event in batch:
+        try:
+            with transaction.atomic():
+                _write([event])
+        except Exception:
+            bad += 1
+    if bad:
+        log.warning("analytics events dropped: not storable", extra={"events": bad})
+        _dropped("bad", bad)
+
+
 def _write_forever() -> None:
     global _pending
     while True:
         batch = _take_batch()
         try:
             close_old_connections()
-            _write(batch)
+            _write_or_split(batch)
         except Exception:
             log.exception("analytics batch lost", extra={"events": len(batch)})
+            _dropped("bad", len(batch))
         finally:
             # Give the connection back (to the pool on PostgreSQL) between batches.
             connection.close()

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from django.db.models import Q
 
 from messenger.models import AuditLog
+from messenger.platform import text_rules
 
 DELETED_LABEL = "[deleted account]"
 
@@ -20,6 +21,12 @@ def _user_label(user) -> tuple[int | None, str]:
     return user.pk, user.get_username()
 
 
+def _printable(text: str, limit: int) -> str:
+    """A label or reason as stored: control characters (a NUL PostgreSQL would
+    refuse, taking the moderation action down with it) shown as U+FFFD."""
+    return text_rules.CONTROL_RE.sub("\ufffd", text)[:limit]
+
+
 def audit_record(*, actor, action: str, target_type: str, target_id, target_label: str = "", reason: str = "", details: dict | None = None) -> AuditLog:
     """`actor` is the moderator (a User) or None for the system / a command line."""
     actor_id, actor_label = _user_label(actor)
@@ -28,9 +35,9 @@ def audit_record(*, actor, action: str, target_type: str, target_id, target_labe
         actor_label=actor_label,
         action=action,
         target_type=target_type,
-        target_id=str(target_id),
-        target_label=target_label[:150],
-        reason=reason[:500],
+        target_id=_printable(str(target_id), 80),
+        target_label=_printable(target_label, 150),
+        reason=_printable(reason, 500),
         details=details or {},
     )
 

@@ -16,7 +16,7 @@ from messenger.platform import ratelimit, redis_clients
 
 
 def _rate_limit_names(user) -> list[str]:
-    return [f"login:user:{user.username}", f"nudge:{user.pk}", f"wink:{user.pk}", f"typing:{user.pk}"]
+    return [f"login:user:{user.username}", f"confirm:{user.pk}", f"nudge:{user.pk}", f"wink:{user.pk}", f"typing:{user.pk}"]
 
 
 def _cache_key_owner(raw_key: bytes) -> int | None:

@@ -44,7 +44,11 @@ BOT_SECONDS = Histogram(
     "cfm_bot_call_seconds", "Bot reply latency.", buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30)
 )
 CHANNEL_LAYER_ERRORS = Counter("cfm_channel_layer_errors_total", "Channel-layer sends that raised.")
-ANALYTICS_DROPPED = Counter("cfm_analytics_dropped_total", "Analytics events dropped because the queue was full.")
+ANALYTICS_DROPPED = Counter(
+    "cfm_analytics_dropped_total",
+    "Analytics events dropped: the queue was full (full) or the event could not be stored (bad).",
+    ["reason"],
+)
 MODERATION_ACTIONS = Counter("cfm_moderation_actions_total", "Moderation actions taken, by action.", ["action"])
 
 

@@ -5,7 +5,6 @@ timed by Redis' own clock so processes agree). The embedded default is one
 process, so a lock-protected in-process log is exact there.
 """
 
-import asyncio
 import threading
 import time
 import uuid
@@ -45,7 +44,6 @@ return {0, tonumber(oldest[2]) + window - now, count}
 
 _local_lock = threading.Lock()
 _local_logs: dict[str, deque] = {}
-_async_scripts: dict = {}
 
 
 def _local(name: str, limit: int, window_s: float, record: bool) -> Verdict:
@@ -82,12 +80,16 @@ def _counted(name: str, verdict: Verdict) -> Verdict:
 async def hit(name: str, limit: int, window_s: float, record: bool = True) -> Verdict:
     if not redis_clients.enabled():
         return _counted(name, _local(name, limit, window_s, record))
-    loop = asyncio.get_running_loop()
-    script = _async_scripts.get(loop)
-    if script is None:
-        script = _async_scripts[loop] = redis_clients.async_client().register_script(_SLIDING_WINDOW_LUA)
     keys, args = _redis_args(name, limit, window_s, record)
-    return _counted(name, _verdict(await script(keys=keys, args=args)))
+    return _counted(name, _verdict(await redis_clients.script(_SLIDING_WINDOW_LUA)(keys=keys, args=args)))
+
+
+async def reset(name: str) -> None:
+    if redis_clients.enabled():
+        await redis_clients.async_client().delete(redis_clients.key("rl", name))
+    else:
+        with _local_lock:
+            _local_logs.pop(name, None)
 
 
 def reset_sync(name: str) -> None:

@@ -125,7 +125,8 @@ def _patch(owner, name: str, make):
     original = getattr(owner, name)
     if getattr(original, _MARK, False):
         return
-    replacement = make(original)
+    # wraps: inspect.signature and the checks above still see the library's own function.
+    replacement = functools.wraps(original)(make(original))
     setattr(replacement, _MARK, True)
     setattr(owner, name, replacement)
 

@@ -23,12 +23,12 @@ from django.conf import settings
 from messenger import errors
 from messenger.accounts import auth, tokens
 from messenger.operations import analytics
-from messenger.platform import clientip, db_async, fanout, log_context, metrics
+from messenger.platform import clientip, db_async, fanout, log_context, metrics, text_rules
 from messenger.platform.outage import unavailable
 from messenger.realtime import socket_cap
 from messenger.realtime.frame_errors import error_frame, validation_error
 from messenger.realtime.frame_queue import FrameQueue
-from messenger.realtime.origin import origin_allowed
+from messenger.realtime.origin import host_allowed, origin_allowed
 from messenger.realtime.registry import registry
 from messenger.realtime.user_groups import user_groups
 
@@ -59,6 +59,31 @@ class _Window:
             del times[:expired]
         times.append(now)
         return len(times) > self.limit
+
+
+# user id -> (monotonic expiry, token epoch or None for a deleted account).
+# Shared by the user's sockets in this process: a check per heartbeat and per
+# written frame costs a database read at most every SOCKET_EPOCH_TTL_S.
+_epochs: dict[int, tuple[float, int | None]] = {}
+
+
+def _epoch_read(user_id: int) -> int | None:
+    from messenger.models import Profile
+
+    return Profile.objects.filter(user_id=user_id, user__is_active=True).values_list("token_epoch", flat=True).first()
+
+
+async def account_epoch(user_id: int, *, fresh: bool = False) -> int | None:
+    now = time.monotonic()
+    hit = _epochs.get(user_id)
+    if hit is not None and hit[0] > now and not fresh:
+        return hit[1]
+    epoch = await db_async.run(_epoch_read, user_id)
+    if len(_epochs) > 50_000:
+        for key in [key for key, (expires, _) in _epochs.items() if expires <= now]:
+            del _epochs[key]
+    _epochs[user_id] = (now + settings.SOCKET_EPOCH_TTL_S, epoch)
+    return epoch
 
 
 class SocketConsumer(AsyncWebsocketConsumer):
@@ -146,6 +171,10 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     async def _authenticate(self) -> int | None:
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in self.scope.get("headers", [])}
+        if not host_allowed(headers.get("host", "")):
+            # Django answers such a request 400; the handshake obeys ALLOWED_HOSTS too.
+            log.info("socket refused: host", extra={"kind": self.kind})
+            return errors.CLOSE_FORBIDDEN
         origin = headers.get("origin")
         if origin is not None and not origin_allowed(origin, headers.get("host", "")):
             log.info("socket refused: origin", extra={"kind": self.kind})
@@ -153,6 +182,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         bearer = auth.bearer_from_header(headers.get("authorization"))
         ticket = (query.get("ticket") or [None])[0]
+        if ticket is not None and text_rules.has_control(ticket):
+            return errors.CLOSE_UNAUTHENTICATED
         cookie_token = None
         if bearer is None and ticket is None:
             cookie_token = self.scope.get("cookies", {}).get(settings.TOKEN_COOKIE_NAME)
@@ -180,6 +211,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if info is None:
             return None, errors.CLOSE_UNAUTHENTICATED
         self.token_hash = info.token_hash
+        self.token_epoch = info.epoch
         from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.select_related("profile").filter(pk=info.user_id, is_active=True).first()
@@ -243,8 +275,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
         try:
             # Not super().dispatch: Channels first closes stale database
             # connections on Django's sync thread, a thread hop per frame and
-            # event. Socket database work goes through messenger.platform.db_async or
-            # database_sync_to_async, which clean up after themselves.
+            # event. Socket database work goes through messenger.platform.db_async,
+            # which cleans up after itself.
             handler = getattr(self, get_handler_name(message), None)
             if handler is None:
                 raise ValueError(f"No handler for message type {message['type']}")
@@ -301,6 +333,10 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if not isinstance(raw, dict):
             await self.reject_frame("A frame must be a JSON object with a \"type\".")
             return None
+        bad = text_rules.control_field(raw)
+        if bad is not None:
+            await self.reject_frame(f"{bad}: control characters (such as NUL) are not allowed.")
+            return None
         try:
             return self.frames.validate_python(raw)
         except pydantic.ValidationError as exc:
@@ -315,6 +351,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if self._closing:
             return
         try:
+            if not await self._still_signed_in():
+                return
             await getattr(self, f"frame_{frame.type}")(frame)
         except Exception as exc:
             client_id = getattr(frame, "clientId", None)
@@ -334,11 +372,25 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if self._invalid.exceeded(time.monotonic()):
             await self.close_with(errors.CLOSE_FLOOD, "repeated invalid frames")
 
+    async def _still_signed_in(self) -> bool:
+        """Whether the account's revocation epoch is still the token's; closes
+        with 4401 when not. The revoke event closes sockets at once; this
+        catches a socket that missed it (a dropped channel-layer message)."""
+        if await account_epoch(self.user.pk) == self.token_epoch:
+            return True
+        # A cached epoch older than a token just issued (a password change) is not a revocation.
+        if await account_epoch(self.user.pk, fresh=True) == self.token_epoch:
+            return True
+        await self.close_with(errors.CLOSE_UNAUTHENTICATED, "revoked")
+        return False
+
     async def frame_ping(self, frame):
         # A heartbeat is a use of the token: it slides its 20 minutes.
         alive = await db_async.run(tokens.token_lookup, self.token_hash)
         if alive is None:
             await self.close_with(errors.CLOSE_UNAUTHENTICATED, "token expired")
+            return
+        if not await self._still_signed_in():
             return
         await self.send_frame({"type": "pong", "nonce": frame.nonce, "ts": int(time.time() * 1000)})
 

@@ -14,13 +14,11 @@ from typing import Any
 
 import orjson
 import pydantic
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
 from django.http import HttpResponse
 
 from messenger import errors
-from messenger.platform import log_context
+from messenger.platform import db_async, log_context, text_rules
 
 log = logging.getLogger("messenger.web.envelope")
 
@@ -71,11 +69,6 @@ def rate_limited(retry_after_ms: int, message: str = "Too many requests.") -> Ap
     )
 
 
-def ratelimited_view(request, exception=None):
-    """django-ratelimit's RATELIMIT_VIEW: the envelope, not an HTML page."""
-    return error(429, errors.RATE_LIMITED, "Too many requests.", headers={"Retry-After": "60"})
-
-
 def parse_body(request, schema: type[pydantic.BaseModel] | None) -> pydantic.BaseModel | None:
     if schema is None:
         return None
@@ -91,6 +84,9 @@ def parse_body(request, schema: type[pydantic.BaseModel] | None) -> pydantic.Bas
         raise ApiError(400, errors.INVALID_REQUEST, "The body is not valid JSON.")
     if not isinstance(raw, dict):
         raise ApiError(400, errors.INVALID_REQUEST, "The body must be a JSON object.")
+    bad = text_rules.control_field(raw)
+    if bad is not None:
+        raise ApiError(400, errors.INVALID_MESSAGE, f"{bad}: control characters (such as NUL) are not allowed.", field=bad)
     try:
         return schema.model_validate(raw)
     except pydantic.ValidationError as exc:
@@ -145,7 +141,7 @@ def api(methods=("GET",), *, auth: bool = True, body: type[pydantic.BaseModel] |
             @functools.wraps(view)
             async def async_wrapper(request, *args, **kwargs):
                 try:
-                    parsed = await sync_to_async(_prepare_in_thread)(prepare, request)
+                    parsed = await db_async.run_in_request(prepare, request)
                     return _wrap_result(await view(request, *args, **kwargs_for(parsed, kwargs)))
                 except errors.Refused as exc:
                     return error_from(exc)
@@ -165,20 +161,3 @@ def api(methods=("GET",), *, auth: bool = True, body: type[pydantic.BaseModel] |
         return sync_wrapper
 
     return decorate
-
-
-def _prepare_in_thread(prepare, request):
-    return prepare(request)
-
-
-async def off_thread(fn, *args, **kwargs):
-    """Run slow sync work (password hashing) on a worker thread, not Django's
-    single sync thread, closing any DB connection it opened."""
-
-    def run():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return await sync_to_async(run, thread_sensitive=False)()

@@ -1,13 +1,15 @@
-"""Request id, size limit, envelope for every /api/ answer, one log line per request."""
+"""Request id, size limit, control characters in the path or query refused,
+envelope for every /api/ answer, one log line per request."""
 
 import logging
 import time
 import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpResponseBadRequest
 
 from messenger import errors
-from messenger.platform import log_context
+from messenger.platform import log_context, text_rules
 from messenger.web import envelope as api
 
 log = logging.getLogger("messenger.request")
@@ -27,6 +29,19 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _control_in_url(request) -> str | None:
+    """`path`, a query parameter's name, or `query` when the URL holds a
+    control character: refused here, before any view or query sees it."""
+    if text_rules.has_control(request.path):
+        return "path"
+    for key, values in request.GET.lists():
+        if text_rules.has_control(key):
+            return "query"
+        if any(text_rules.has_control(value) for value in values):
+            return key
+    return None
+
+
 class RequestContextMiddleware:
     sync_capable = True
     async_capable = True
@@ -43,6 +58,12 @@ class RequestContextMiddleware:
         log_context.log_user.set("")
         log_context.log_room.set("")
         request._cfm_started = time.perf_counter()
+        bad = _control_in_url(request)
+        if bad is not None:
+            message = f"{bad}: control characters (such as NUL) are not allowed."
+            if _is_api(request):
+                return api.error(400, errors.INVALID_MESSAGE, message, field=bad)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         if _is_api(request):
             from django.conf import settings
 
@@ -50,8 +71,11 @@ class RequestContextMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            if length > settings.API_MAX_BODY_BYTES:
-                return api.error(413, errors.PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.")
+            limit = settings.AVATAR_MAX_UPLOAD_BYTES if request.path == settings.AVATAR_UPLOAD_PATH else settings.API_MAX_BODY_BYTES
+            if length > limit:
+                return api.error(
+                    413, errors.PAYLOAD_TOO_LARGE, f"The request body is larger than {limit // 1024} KiB."
+                )
         return None
 
     def _after(self, request, response):

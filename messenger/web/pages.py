@@ -9,7 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from messenger.models import STATUS_CHOICES, STATUS_LABELS
+from messenger.models import STATUS_CHOICES
+
+OFFLINE = {"code": "offline", "label": "Offline"}
 
 
 def _allow_own_sockets(request, response):
@@ -24,11 +26,9 @@ def _allow_own_sockets(request, response):
 @ensure_csrf_cookie
 def app(request):
     context = {
+        "statuses": [{"code": code, "label": label} for code, label in STATUS_CHOICES] + [OFFLINE],
         "turnstile_site_key": settings.TURNSTILE_SITE_KEY,
         "registration_open": settings.REGISTRATION_OPEN,
-        "status_choices": STATUS_CHOICES,
-        # The page's status words (static/js/main.js) come from the same list as the server's.
-        "status_labels": [{"id": status, "label": label} for status, label in STATUS_LABELS.items()],
     }
     response = render(request, "messenger/app.html", context)
     response["Cache-Control"] = "no-store"

@@ -1,11 +1,10 @@
 """Auth, health and collection endpoints (contract 1.3)."""
 
 import logging
-from typing import Literal
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -13,20 +12,19 @@ from django.db import connection
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.core import is_ratelimited
 from pydantic import BaseModel, Field
 
 from messenger import errors, hooks
-from messenger.accounts import services, tokens, turnstile
+from messenger.accounts import services, throttle, tokens, turnstile
 from messenger.accounts.users import public_user, username_valid
-from messenger.models import CHOSEN_STATUSES
+from messenger.models import ChosenStatus
 from messenger.operations import analytics
-from messenger.platform import clientip, fanout, metrics, ratelimit, redis_clients
-from messenger.web.envelope import ApiError, api, error, off_thread, ok, parse_body, rate_limited
+from messenger.platform import clientip, db_async, fanout, metrics, ratelimit, redis_clients, text_rules
+from messenger.web import profile_views
+from messenger.web.envelope import ApiError, api, error, ok, parse_body, rate_limited
 
 log = logging.getLogger("messenger.accounts.auth")
 
-ChosenStatus = Literal[CHOSEN_STATUSES]
 
 
 class LoginBody(BaseModel):
@@ -74,7 +72,7 @@ def _signed_in(request, user, token: str, expires_at: int, status: int = 200):
 
 
 async def _turnstile_gate(request, token: str | None, ip: str) -> None:
-    if turnstile.enabled() and not await off_thread(turnstile.verify, token, ip):
+    if turnstile.enabled() and not await db_async.run_blocking(turnstile.verify, token, ip):
         raise ApiError(403, errors.TURNSTILE_FAILED, "The human check failed or expired; please try it again.")
 
 
@@ -86,48 +84,38 @@ def _password_problem(password: str, user=None) -> str | None:
     return None
 
 
-async def _failed_sign_ins_gate(username: str) -> None:
-    """One account can't be guessed from many addresses: failed password
-    checks count per username, whatever the client IP."""
-    limit, window = settings.LOGIN_FAILURES_PER_USERNAME
-    verdict = await ratelimit.hit(f"login:user:{username}", limit, window, record=False)
-    if not verdict.allowed:
-        raise rate_limited(verdict.retry_after_ms, "Too many failed sign-ins for this account.")
-
-
-async def _failed_sign_in_record(username: str) -> None:
-    limit, window = settings.LOGIN_FAILURES_PER_USERNAME
-    await ratelimit.hit(f"login:user:{username}", limit, window)
-
-
 async def _password_confirmed(user, password: str, *, field: str = "password") -> None:
-    """Re-check the caller's password before a sensitive change. Failures
-    count like failed sign-ins, so a stolen token can't guess the password."""
-    await _failed_sign_ins_gate(user.username)
-    if not await off_thread(user.check_password, password):
-        await _failed_sign_in_record(user.username)
+    """Re-check the caller's password before a sensitive change. Failures are
+    counted per account on a counter of their own: a stolen token can't guess
+    the password, and strangers' failed sign-ins never block the owner here."""
+    name = f"confirm:{user.pk}"
+    verdict = await ratelimit.hit(name, *settings.PASSWORD_CONFIRM_FAILURES, record=False)
+    if not verdict.allowed:
+        raise rate_limited(verdict.retry_after_ms, "Too many wrong passwords.")
+    if not await db_async.run_blocking(user.check_password, password):
+        await ratelimit.hit(name, *settings.PASSWORD_CONFIRM_FAILURES)
         raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong password.", field=field)
 
 
 @api(["POST"], auth=False, body=LoginBody)
 async def login(request, *, body: LoginBody):
     ip = clientip.from_request(request)
-    limit, window = settings.LOGIN_RATE_PER_IP
-    verdict = await ratelimit.hit(f"login:ip:{ip}", limit, window)
-    if not verdict.allowed:
-        raise rate_limited(verdict.retry_after_ms, "Too many sign-in attempts.")
-    await _turnstile_gate(request, body.turnstileToken, ip)
     username = body.username.strip().lower()
-    await _failed_sign_ins_gate(username)
+    try:
+        await throttle.gate(username=username, ip=ip)
+    except throttle.Throttled as refused:
+        raise rate_limited(refused.retry_after_ms, refused.message)
+    await _turnstile_gate(request, body.turnstileToken, ip)
     # Unknown users run the password hasher too (Django's ModelBackend does),
     # and bots have no usable password: every refusal costs the same time.
-    user = await off_thread(services.credentials_check, username=username, password=body.password)
+    user = await db_async.run_blocking(services.credentials_check, username=username, password=body.password)
     if user is None or user.profile.is_bot:
-        await _failed_sign_in_record(username)
+        await throttle.failed(username=username, ip=ip)
         log.info("login failed", extra={"ip": ip})
         analytics.record("login_failed", user_id=user.pk if user else None)
         metrics.AUTH_FAILURES.labels("login").inc()
         raise ApiError(401, errors.INVALID_CREDENTIALS, "Wrong username or password.")
+    await throttle.succeeded(username=username, ip=ip)
     if user.profile.banned:
         raise ApiError(403, errors.FORBIDDEN, "This account is banned.")
     if body.status and body.status != user.profile.status:
@@ -135,14 +123,10 @@ async def login(request, *, body: LoginBody):
         await user.profile.asave(update_fields=["status"])
     # Django's own record of a sign-in; it also ends demo presence for this account.
     await type(user).objects.filter(pk=user.pk).aupdate(last_login=timezone.now())
-    token, expires_at = await sync_to_async(tokens.token_issue)(user_id=user.pk, epoch=user.profile.token_epoch)
+    token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     log.info("login", extra={"ip": ip, "userName": user.username})
     analytics.record("login_success", user_id=user.pk)
     return _signed_in(request, user, token, expires_at)
-
-
-def _register_key(group, request):
-    return clientip.from_request(request)
 
 
 @api(["POST"], auth=False, body=RegisterBody)
@@ -150,11 +134,9 @@ async def register(request, *, body: RegisterBody):
     if not settings.REGISTRATION_OPEN:
         raise ApiError(403, errors.FORBIDDEN, "Registration is closed on this server.")
     ip = clientip.from_request(request)
-    limited = await sync_to_async(is_ratelimited)(
-        request, group="register", key=_register_key, rate=settings.REGISTER_RATE, increment=True
-    )
-    if limited:
-        raise rate_limited(60_000, "Too many registrations from this address.")
+    verdict = await ratelimit.hit(f"register:ip:{ip}", *settings.REGISTER_RATE)
+    if not verdict.allowed:
+        raise rate_limited(verdict.retry_after_ms, "Too many registrations from this address.")
     await _turnstile_gate(request, body.turnstileToken, ip)
     username = body.username.strip().lower()
     if not username_valid(username):
@@ -164,28 +146,36 @@ async def register(request, *, body: RegisterBody):
             "username: 3-32 characters, lower-case letters, digits, '.', '_' or '-', starting with a letter or digit, no '__'.",
             field="username",
         )
-    display_name = body.displayName.strip()
-    if not display_name or not display_name.isprintable():
+    display_name = text_rules.clean_name(body.displayName)
+    if text_rules.is_blank(display_name) or not display_name.isprintable():
         raise ApiError(400, errors.INVALID_REQUEST, "displayName: must be printable text.", field="displayName")
-    problem = _password_problem(body.password)
+    # Similarity to the names is checked too (UserAttributeSimilarityValidator reads first_name).
+    problem = _password_problem(body.password, get_user_model()(username=username, first_name=display_name))
     if problem:
         raise ApiError(400, errors.INVALID_REQUEST, f"password: {problem}", field="password")
     try:
-        user = await off_thread(services.user_create, username=username, password=body.password, display_name=display_name)
+        user = await db_async.run_blocking(
+            services.user_create, username=username, password=body.password, display_name=display_name, vet_names=True
+        )
     except services.UsernameTaken:
         raise ApiError(409, errors.CONFLICT, f"The username {username!r} is taken.", field="username")
-    token, expires_at = await sync_to_async(tokens.token_issue)(user_id=user.pk, epoch=user.profile.token_epoch)
+    except services.NameRefused as refused:
+        raise ApiError(409, errors.CONFLICT, refused.message, field=refused.field)
+    token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     return _signed_in(request, user, token, expires_at, status=201)
 
 
-@api(["GET", "DELETE"], body=None)
+@api(["GET", "PATCH", "DELETE"], body=None)
 async def me(request):
     caller = request.cfm_caller
     if request.method == "GET":
         return {"user": public_user(caller.user, to_self=True), "expiresAt": caller.token.expires_at_ms}
-    body = await sync_to_async(parse_body)(request, PasswordBody)
+    if request.method == "PATCH":
+        body = await db_async.run_in_request(parse_body, request, profile_views.ProfileBody)
+        return await profile_views.profile_patch(request, body)
+    body = await db_async.run_in_request(parse_body, request, PasswordBody)
     await _password_confirmed(caller.user, body.password)
-    await off_thread(services.account_delete, user=caller.user)
+    await db_async.run_blocking(services.account_delete, user=caller.user)
     response = ok({})
     response.delete_cookie(settings.TOKEN_COOKIE_NAME)
     return response
@@ -198,8 +188,8 @@ async def password_change(request, *, body: PasswordChangeBody):
     problem = _password_problem(body.newPassword, user)
     if problem:
         raise ApiError(400, errors.INVALID_REQUEST, f"newPassword: {problem}", field="newPassword")
-    await off_thread(services.password_change, user=user, new_password=body.newPassword)
-    token, expires_at = await sync_to_async(tokens.token_issue)(user_id=user.pk, epoch=user.profile.token_epoch)
+    await db_async.run_blocking(services.password_change, user=user, new_password=body.newPassword)
+    token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     return _signed_in(request, user, token, expires_at)
 
 
@@ -251,9 +241,9 @@ async def _check_layer() -> str:
 @api(["GET"], auth=False)
 async def health(request):
     report = {
-        "db": await sync_to_async(_check_db, thread_sensitive=False)(),
+        "db": await db_async.run_blocking(_check_db),
         "channelLayer": await _check_layer(),
-        "cache": await sync_to_async(_check_cache, thread_sensitive=False)(),
+        "cache": await db_async.run_blocking(_check_cache),
     }
     if any(value != "ok" for value in report.values()):
         return 503, report

@@ -4,7 +4,7 @@
 import { $, announce, h, prefersReducedMotion } from "./dom.js";
 import { CLOSE, ERROR, MAX_CHAT_CHARS } from "./lib/codes.js";
 import { emoticonUrl, parseEmoticons } from "./lib/emoticons.js";
-import { clockTime, dmPartner, nameWithStatus, retryText, typingText } from "./lib/format.js";
+import { clockTime, dmPartnerName, nameWithStatus, retryText, typingText } from "./lib/format.js";
 import { clientIdFactory } from "./lib/outbox.js";
 import { Timeline } from "./lib/timeline.js";
 import { LiveSocket } from "./socket.js";
@@ -43,7 +43,7 @@ export class Conversation {
     this.roomId = roomId;
     this.app = app;
     this.me = app.me;
-    this.partnerId = dmPartner(roomId, app.me.id);
+    this.partnerId = dmPartnerName(roomId, app.me.id);
     this.opener = opener;
     this.timeline = new Timeline();
     this.members = new Map();

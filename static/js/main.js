@@ -4,7 +4,7 @@
 import * as api from "./api.js";
 import { Conversation } from "./conversation.js";
 import { ERROR } from "./lib/codes.js";
-import { STATUS_LABELS, dmPartner, dmRoomId, firstWords } from "./lib/format.js";
+import { STATUS_LABELS, dmPartnerName, dmRoomId, firstWords } from "./lib/format.js";
 import { Outbox } from "./lib/outbox.js";
 import { UnreadBook } from "./lib/unread.js";
 import { MainWindow } from "./mainwindow.js";
@@ -15,7 +15,7 @@ import { flashTitle, stopFlashing } from "./titleflash.js";
 // The server's status words, when the page carries them (templates/messenger/app.html).
 const serverStatuses = document.getElementById("statuses");
 if (serverStatuses) {
-  JSON.parse(serverStatuses.textContent).forEach(({ id, label }) => (STATUS_LABELS[id] = label));
+  JSON.parse(serverStatuses.textContent).forEach(({ code, label }) => (STATUS_LABELS[code] = label));
 }
 
 class App {
@@ -76,7 +76,7 @@ class App {
   }
 
   roomTitle(roomId) {
-    const partner = dmPartner(roomId, this.me.id);
+    const partner = dmPartnerName(roomId, this.me.id);
     if (!partner) return roomId;
     const user = this.knownUser(partner);
     return user ? user.name : partner;
@@ -114,7 +114,7 @@ class App {
     if (!conversation) return;
     conversation.close();
     this.conversations.delete(roomId);
-    const partner = dmPartner(roomId, this.me.id);
+    const partner = dmPartnerName(roomId, this.me.id);
     const back =
       (conversation.opener && conversation.opener.isConnected && conversation.opener) ||
       this.main.el.querySelector(partner ? `.contact[data-user="${CSS.escape(partner)}"]` : `[data-room="${CSS.escape(roomId)}"]`);
@@ -145,7 +145,7 @@ class App {
 
   repaintUnread() {
     this.unread.rooms.forEach((entry, roomId) => {
-      this.main.paintUnread(roomId, dmPartner(roomId, this.me.id), entry.count);
+      this.main.paintUnread(roomId, dmPartnerName(roomId, this.me.id), entry.count);
       const conversation = this.conversations.get(roomId);
       if (conversation) conversation.showUnread(entry.count);
     });
@@ -162,7 +162,7 @@ class App {
   // New unread messages in a room with no window: a DM opens its window
   // behind the one in use (while Busy, only a toast says so).
   async incoming(roomId) {
-    const partner = dmPartner(roomId, this.me.id);
+    const partner = dmPartnerName(roomId, this.me.id);
     if (!partner) return;
     let message = null;
     try {

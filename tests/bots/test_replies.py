@@ -190,7 +190,7 @@ async def test_quota_spent_puts_bots_to_sleep_and_the_reset_command_wakes_them(b
 
     from bots import quota
 
-    server = await blocking(bot_servers.get, **openai_env(inference_server, BOT_DAILY_QUOTA=2))
+    server = await blocking(bot_servers.get, **openai_env(inference_server, BOT_DAILY_QUOTA=2, BOT_USER_DAILY_QUOTA=10))
     s = await scene(server, bot_base="smarterbot")
     await blocking(quota.reset)
     socket = await s.room()
@@ -225,10 +225,10 @@ async def test_quota_is_exact_across_two_processes(bot_servers, inference_server
     from conftest import Api
     from tests.live import LiveServer
 
-    env = {name: str(value) for name, value in openai_env(inference_server, BOT_DAILY_QUOTA=5).items()}
+    env = {name: str(value) for name, value in openai_env(inference_server, BOT_DAILY_QUOTA=5, BOT_USER_DAILY_QUOTA=10).items()}
     second = await blocking(LiveServer("bots-b", env=env).start)
     try:
-        first = await blocking(bot_servers.get, **openai_env(inference_server, BOT_DAILY_QUOTA=5))
+        first = await blocking(bot_servers.get, **openai_env(inference_server, BOT_DAILY_QUOTA=5, BOT_USER_DAILY_QUOTA=10))
         inference_server.behave("slow", delay_s=0.3)
         s = await scene(first, bot_base="smarterbot")
         await blocking(quota.reset)

@@ -1,6 +1,7 @@
 """Item 15: Turnstile fails closed (fail, spent, timeout and missing tokens
-create no session), password guessing on one account from 50 addresses is
-throttled per account, and `check --deploy` with production settings is clean."""
+create no session), password guessing on one account from 50 addresses gets
+one guess per address and never locks the owner out, and `check --deploy`
+with production settings is clean."""
 
 import os
 import re
@@ -78,18 +79,25 @@ def test_turnstile_fails_closed(daphne_server, siteverify, black_hole, make_user
     assert all(r.json()["error"]["code"] == "TURNSTILE_FAILED" for rs in outcomes.values() for r in rs)
 
 
-def test_password_guessing_from_50_addresses_is_throttled_per_account(daphne_server, make_user):
+def test_password_guessing_from_50_addresses_never_locks_the_owner_out(daphne_server, make_user):
     user = make_user("guess")
-    answers = [sign_in(daphne_server, user.username, password=f"guess-{n}") for n in range(ADDRESSES)]
-    codes = [r.status_code for r in answers]
-    wrong, limited = codes.count(401), codes.count(429)
-    # The real owner, from yet another address, while the account is throttled.
+    addresses = [fake_ip() for _ in range(ADDRESSES)]
+
+    def guess(ip: str, n: int):
+        return Api(daphne_server.url, ip=ip).post("/api/auth/login", {"username": user.username, "password": f"guess-{n}"})
+
+    first = [guess(ip, n) for n, ip in enumerate(addresses)]
+    # The account is under attack now: every one of those addresses has used its one guess.
+    second = [guess(ip, n + ADDRESSES) for n, ip in enumerate(addresses)]
     owner = sign_in(daphne_server, user.username)
-    figure("password guessing, 50 addresses: 401 wrong / 429 throttled / sessions; owner meanwhile",
-           f"{wrong} / {limited} / {sum(session_made(r) for r in answers)}; {owner.status_code}")
-    assert wrong <= 10 and limited == ADDRESSES - wrong
-    assert not any(session_made(r) for r in answers)
-    assert all(r.json()["error"]["code"] == "RATE_LIMITED" for r in answers if r.status_code == 429)
+    figure("password guessing, 50 addresses twice: 401 / 429 per round, sessions; owner meanwhile",
+           f"{[r.status_code for r in first].count(401)} / {[r.status_code for r in first].count(429)}, "
+           f"{[r.status_code for r in second].count(401)} / {[r.status_code for r in second].count(429)}, "
+           f"{sum(session_made(r) for r in first + second)}; {owner.status_code}")
+    assert owner.status_code == 200
+    assert all(r.status_code == 429 for r in second)
+    assert not any(session_made(r) for r in first + second)
+    assert all(r.json()["error"]["code"] == "RATE_LIMITED" for r in second)
 
 
 def test_check_deploy_with_production_settings_is_clean():
@@ -112,5 +120,4 @@ def test_check_deploy_with_production_settings_is_clean():
     figure("check --deploy with production settings: issues / silenced (explained in settings.py)", summary)
     assert result.returncode == 0, result.stdout + result.stderr
     assert issues and issues.group(1) == "no"
-    # The one silenced check is django_ratelimit.W001 (Django's RedisCache works; see messenger/settings.py).
-    assert issues.group(2) == "1"
+    assert issues.group(2) == "0"

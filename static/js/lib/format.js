@@ -70,10 +70,16 @@ export function dmRoomId(a, b) {
   return `dm_${first}____${second}`;
 }
 
-// The other participant of a DM room id (contract 2.2), or null for a public room.
-export function dmPartner(roomId, me) {
-  if (!roomId.startsWith("dm_")) return null;
-  const ids = roomId.slice(3).split("____");
-  if (ids.length !== 2) return null;
-  return ids[0] === me ? ids[1] : ids[1] === me ? ids[0] : null;
+// The other username of a DM id as `me` computes it (chat/ids.py dm_partner_name):
+// a name may end in "_", so the id is read by my own name, not by its first "____".
+export function dmPartnerName(roomId, me) {
+  const prefix = "dm_";
+  const separator = "____";
+  if (!roomId.startsWith(prefix)) return null;
+  const rest = roomId.slice(prefix.length);
+  const candidates = [
+    rest.startsWith(me + separator) ? rest.slice(me.length + separator.length) : "",
+    rest.endsWith(separator + me) ? rest.slice(0, rest.length - separator.length - me.length) : "",
+  ];
+  return candidates.find((other) => other && dmRoomId(me, other) === roomId) || null;
 }

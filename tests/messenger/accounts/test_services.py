@@ -36,3 +36,13 @@ def test_user_create_maps_a_lost_race_to_username_taken(make_user):
     with mock.patch("django.db.models.query.QuerySet.exists", return_value=False):
         with pytest.raises(services.UsernameTaken):
             services.user_create(username=user.username, password=DEMO_PASSWORD, display_name="Racer")
+
+
+@pytest.mark.django_db
+def test_a_sign_in_reads_the_user_and_profile_in_one_query(make_user):
+    from tests.capture import queries_counted
+
+    user = make_user("one")
+    with queries_counted() as statements:
+        assert services.credentials_check(username=user.username, password=DEMO_PASSWORD) == user
+    assert len(statements) == 1, statements

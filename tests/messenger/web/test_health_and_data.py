@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import Api, envelope_error, production_stack
+from messenger.operations import moderation
 from tests.live import LiveServer, free_port
 
 
@@ -50,11 +51,10 @@ def test_users_collection_pages_with_a_cursor(signed_in, make_user):
 
 
 def test_users_collection_hides_banned_users(signed_in, make_user):
-    from messenger.accounts import services
 
     _, client = signed_in("hider")
     banned = make_user("gone")
-    services.user_ban(user=banned)
+    moderation.user_ban(moderator=None, user=banned)
     ids = set()
     cursor = ""
     while cursor is not None:

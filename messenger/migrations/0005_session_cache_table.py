@@ -17,6 +17,6 @@ def drop_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("messenger", "0002_analytics_audit")]
+    dependencies = [("messenger", "0004_names_skeletons_backfill")]
 
     operations = [migrations.RunPython(create_table, drop_table)]

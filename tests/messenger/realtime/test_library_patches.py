@@ -1,0 +1,179 @@
+"""A contract test of each change in messenger/realtime/library_patches.py,
+against the real daphne / autobahn / Twisted classes (and a live server
+where the behaviour is cheap to see), so an upgrade that breaks one fails in
+`make test`, not only in the slow reliability suite."""
+
+import functools
+import importlib.metadata
+import logging
+import pprint
+from unittest import mock
+
+import pytest
+from asgiref.sync import async_to_sync
+from autobahn.websocket import protocol as autobahn_protocol
+from daphne.http_protocol import HTTPFactory
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+from django.conf import settings
+
+from messenger.realtime import library_patches
+from tests.wsclient import joined, new_room, run
+
+library_patches.install()
+
+
+def test_install_twice_wraps_nothing_twice():
+    send_message, set_options, init = WebSocketProtocol.sendMessage, WebSocketFactory.setProtocolOptions, HTTPFactory.__init__
+    library_patches.install()
+    assert WebSocketProtocol.sendMessage is send_message
+    assert WebSocketFactory.setProtocolOptions is set_options
+    assert HTTPFactory.__init__ is init
+
+
+def test_a_moved_library_version_stops_the_server_with_what_to_do():
+    real_version = importlib.metadata.version
+
+    def version(dist):
+        return "0.0.1" if dist == "daphne" else real_version(dist)
+
+    with mock.patch.object(importlib.metadata, "version", version), pytest.raises(library_patches.LibraryChanged) as moved:
+        library_patches.install()
+    assert "daphne 0.0.1 is installed" in str(moved.value) and "VERIFIED_VERSIONS" in str(moved.value)
+
+
+def test_a_missing_private_attribute_stops_the_server(monkeypatch):
+    from twisted.internet import abstract
+
+    monkeypatch.delattr(abstract.FileDescriptor, "_writeDisconnected")
+    with pytest.raises(library_patches.LibraryChanged, match="_writeDisconnected"):
+        library_patches.check_libraries()
+
+
+# 1. Half-open requests.
+def test_half_open_request_dropped():
+    factory = HTTPFactory(None)
+    assert factory.timeOut == library_patches.HTTP_IDLE_TIMEOUT_S
+
+
+# 2. Close frames on failure: the client sees 1009, not a dropped connection (1006).
+def test_oversize_frame_closes_1009(daphne_server, signed_in):
+    _, client = signed_in()
+    room_id = new_room(client)
+
+    async def scenario():
+        room, _ = await joined(daphne_server.ws_url, room_id, client.token)
+        await room.send({"type": "ping", "nonce": "x" * (settings.WS_MAX_FRAME_BYTES + 1)})
+        return await room.close_code()
+
+    assert run(scenario()) == 1009
+
+
+# 3a. The slow-reader cut-off.
+class _BackedUpTransport:
+    """What the patch reads of a Twisted TCP transport whose client stopped reading."""
+
+    def __init__(self, buffered: int):
+        self.dataBuffer = b"x" * buffered
+        self.offset = 0
+        self._tempDataLen = 0
+        self.aborted = 0
+
+    def abortConnection(self):
+        self.aborted += 1
+
+
+def test_slow_reader_cut_off():
+    protocol = WebSocketProtocol()
+    protocol.transport = _BackedUpTransport(settings.WS_MAX_OUTBOUND_BYTES + 1)
+    protocol.maxMessagePayloadSize = settings.WS_MAX_FRAME_BYTES
+    assert protocol.sendMessage(b"frame") is None
+    assert protocol.sendMessage(b"another") is None
+    assert protocol.transport.aborted == 1
+
+
+# 3b. Outbound messages bigger than the client's 16 KiB limit still go out.
+def test_large_outbound_frame_delivered(daphne_server, signed_in):
+    _, client = signed_in()
+    room_id = new_room(client)
+    text = "y" * 2000
+
+    async def scenario():
+        sender, _ = await joined(daphne_server.ws_url, room_id, client.token)
+        for n in range(10):
+            await sender.send({"type": "chat", "clientId": f"big-{n}", "text": text})
+            await sender.expect("ack", clientId=f"big-{n}")
+        late, welcome = await joined(daphne_server.ws_url, room_id, client.token, max_size=None)
+        await sender.close()
+        await late.close()
+        return welcome
+
+    welcome = run(scenario())
+    assert len(welcome["history"]) == 10
+    assert sum(len(m["text"]) for m in welcome["history"]) > settings.WS_MAX_FRAME_BYTES
+
+
+# 4. Autobahn's config log.
+def test_autobahn_config_log_is_lazy():
+    assert autobahn_protocol.pformat is library_patches._Formatted
+    with mock.patch.object(pprint, "pformat", wraps=pprint.pformat) as formatted:
+        line = autobahn_protocol.pformat({"option": 1})
+        assert formatted.call_count == 0
+        assert str(line) == "{'option': 1}"
+
+
+# 5. Direct writes of room frames.
+class _Protocol:
+    STATE_OPEN = 3
+
+    def __init__(self, transport):
+        self.state = self.STATE_OPEN
+        self.transport = transport
+
+
+class _Consumer:
+    def __init__(self, transport):
+        self.sent = []
+        self.base_send = functools.partial(self._handle_reply, _Protocol(transport))
+
+    async def _handle_reply(self, protocol, message):
+        self.sent.append(message)
+
+
+def test_direct_write_falls_back_to_daphne_and_says_so(caplog, monkeypatch):
+    from twisted.internet import abstract, tcp
+
+    transport = tcp.Server.__new__(tcp.Server)
+    transport.connected, transport.disconnecting = 1, 0
+    # A Twisted whose internals moved under a running server.
+    monkeypatch.delattr(abstract.FileDescriptor, "_writeDisconnected")
+    consumer = _Consumer(transport)
+    text = '{"type":"chat","seq":1}'
+    with caplog.at_level(logging.ERROR, logger="messenger.ws"):
+        async_to_sync(library_patches.write_frame)(consumer, text, library_patches.text_frame(text))
+    assert consumer.sent == [{"type": "websocket.send", "text": text}]
+    assert any(record.levelno == logging.ERROR and record.exc_info for record in caplog.records)
+
+
+def test_direct_write_frames_text_as_a_server_does():
+    assert library_patches.text_frame("hi") == b"\x81\x02hi"
+    long = "z" * 300
+    assert library_patches.text_frame(long)[:4] == b"\x81\x7e\x01\x2c"
+
+
+def test_direct_write_used_for_a_live_room(daphne_server, signed_in):
+    """Fan-out reaches every member in order through the direct path (the server never logs a fallback)."""
+    _, client = signed_in()
+    room_id = new_room(client)
+
+    async def scenario():
+        sender, _ = await joined(daphne_server.ws_url, room_id, client.token)
+        listener, _ = await joined(daphne_server.ws_url, room_id, client.token)
+        for n in range(5):
+            await sender.send({"type": "chat", "clientId": f"d-{n}", "text": f"hello {n}"})
+        got = await listener.chats(5)
+        await sender.close()
+        await listener.close()
+        return got
+
+    assert [frame["text"] for frame in run(scenario())] == [f"hello {n}" for n in range(5)]
+    assert "direct socket write unusable" not in daphne_server.log_text()
