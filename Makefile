@@ -33,7 +33,8 @@ run: deps
 	@$(PY) manage.py migrate --noinput -v 0
 	@echo "==> seeding demo users, rooms and bots"
 	@$(PY) manage.py seed_demo
-	@$(PY) manage.py serve --host $(HOST) --port $(PORT)
+	@echo "==> demo presence on: demo people nobody has signed in as yet show as online (DEMO_PRESENCE=0 turns it off)"
+	@DEMO_PRESENCE=$${DEMO_PRESENCE:-1} $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 run-cluster: deps
 	@test -n "$$REDIS_URL" || { echo "run-cluster needs REDIS_URL (and DATABASE_URL): see README, production mode"; exit 2; }

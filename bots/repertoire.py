@@ -36,7 +36,8 @@ _TIME = re.compile(r"\b(time|clock)\b")
 _DATE = re.compile(r"\b(date|day|today)\b")
 _HELP = re.compile(r"\b(help|commands|what can you do)\b")
 _COMMAND = re.compile(r"^(calc|roll|flip|8ball)\b\s*(.*)$")
-_MENTION = re.compile(r"@[a-z0-9][a-z0-9_.-]*")
+# Handles are lower case, but people type them as the name is displayed ("@SmarterBot").
+_MENTION = re.compile(r"@[a-z0-9][a-z0-9_.-]*", re.IGNORECASE)
 
 _EIGHT_BALL = [
     "It is certain.",

@@ -3,16 +3,17 @@ from typing import Literal
 from django.conf import settings
 from django.db import models
 
-# The one list of statuses (MSN's set): Python everywhere imports it, and the
-# page receives it from the server (messenger/web/pages.py).
+# The one list of statuses, in MSN's words ("Bob (Out to Lunch)"): Python
+# everywhere imports it, and the page receives it from the server
+# (messenger/web/pages.py).
 STATUS_CHOICES = [
     ("online", "Online"),
     ("busy", "Busy"),
     ("away", "Away"),
-    ("brb", "Be right back"),
-    ("phone", "On the phone"),
-    ("lunch", "Out to lunch"),
-    ("invisible", "Appear offline"),
+    ("brb", "Be Right Back"),
+    ("phone", "On the Phone"),
+    ("lunch", "Out to Lunch"),
+    ("invisible", "Appear Offline"),
 ]
 # What a user may choose, as a pydantic/typing type for request bodies and frames.
 ChosenStatus = Literal[tuple(code for code, _ in STATUS_CHOICES)]

@@ -176,6 +176,10 @@ REPLAY_MAX = 1000
 PRESENCE_TTL_S = env_float("PRESENCE_TTL_S", 90)
 PRESENCE_GRACE_S = env_float("PRESENCE_GRACE_S", 5)
 PRESENCE_IDLE_AWAY_S = env_float("PRESENCE_IDLE_AWAY_S", 300)
+# `make run` turns this on: seeded demo people whom nobody has signed in as yet
+# show their seeded status as if connected, so a newcomer sees people online
+# (README, "demo presence"). Signing in as one of them hands over to real presence.
+DEMO_PRESENCE = env_bool("DEMO_PRESENCE", False)
 
 # Bots (docs/BOTS.md). No BOT_INFERENCE_URL = offline mode: the personas
 # answer from their own rule-based repertoire.
@@ -317,6 +321,20 @@ else:
         }
     }
 
+# Sign-in tokens and socket tickets (messenger/accounts/tokens.py) must
+# outlive the server process, so that a restart is a reconnect and not a
+# sign-out: in Redis with everything else on the production stack, in a table
+# of the database on the embedded default (created by migration 0005). Culling
+# starts at SESSION_CACHE_MAX_ENTRIES rows (expired ones go first).
+SESSION_CACHE_TABLE = "cfm_session_cache"
+if REDIS_URL:
+    CACHES["sessions"] = dict(CACHES["default"])
+else:
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": SESSION_CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": env_int("SESSION_CACHE_MAX_ENTRIES", 100_000)},
+    }
 
 # Django's default PBKDF2, hashed on low-priority threads so that
 # sign-ins never take the event loop's core (messenger/hashing.py).

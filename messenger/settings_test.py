@@ -30,4 +30,5 @@ CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or f"cfmtest{os.getpid()}"
 os.environ["CACHE_KEY_PREFIX"] = CACHE_KEY_PREFIX
 if REDIS_URL:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX  # noqa: F405
+    CACHES["sessions"]["KEY_PREFIX"] = CACHE_KEY_PREFIX  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{CACHE_KEY_PREFIX}:ws"  # noqa: F405

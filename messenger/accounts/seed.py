@@ -1,4 +1,4 @@
-"""Demo accounts for `manage.py seed_demo` (idempotent)."""
+"""Demo accounts for `manage.py seed_demo`: creates what is missing, changes nothing that exists."""
 
 from django.contrib.auth import get_user_model
 
@@ -38,6 +38,7 @@ DEMO_USERS = [
     ("noah", "Noah ::", "The OC is on", "star", "lunch"),
     ("ruby", "Ruby <3", "new ringtone", "flower", "online"),
 ]
+DEMO_USERNAMES = frozenset(username for username, *_ in DEMO_USERS)
 
 
 def seed_users(stdout) -> None:
@@ -49,7 +50,9 @@ def seed_users(stdout) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save()
             created += 1
-        Profile.objects.update_or_create(
+        # Only what is missing: a name, message or status that someone
+        # changed while using the demo is theirs, and a re-run keeps it.
+        Profile.objects.get_or_create(
             user=user,
             defaults={
                 "display_name": name,

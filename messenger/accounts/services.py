@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from messenger import hooks
-from messenger.accounts import names
+from messenger.accounts import names, tokens
 from messenger.models import Profile, RetiredUsername
 from messenger.platform import fanout
 
@@ -97,6 +97,9 @@ def credentials_check(*, username: str, password: str):
 
 def tokens_revoke_all(*, user, reason: str = "revoked", code: int = 4401) -> None:
     """Every token of the user stops working at once; their sockets close."""
+    ended_epoch = Profile.objects.filter(user=user).values_list("token_epoch", flat=True).first()
+    if ended_epoch is not None:
+        tokens.tokens_ended(user_id=user.pk, epoch=ended_epoch, reason=reason)
     Profile.objects.filter(user=user).update(token_epoch=F("token_epoch") + 1)
     user.profile.refresh_from_db(fields=["token_epoch"])
     # The group is named now: an account deletion clears user.pk before the commit.

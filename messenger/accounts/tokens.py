@@ -1,4 +1,6 @@
-"""Opaque bearer tokens and single-use socket tickets, held in the cache.
+"""Opaque bearer tokens and single-use socket tickets, held in the
+"sessions" cache, which outlives the process (Redis, or a database table on
+the embedded default: settings.SESSION_CACHE_TABLE).
 
 A token is 256 random bits; the cache key is its SHA-256, so neither the
 cache nor a log ever holds the token itself. A token lives TOKEN_TTL_S from
@@ -29,7 +31,7 @@ _process_cache = None
 
 
 def _cache():
-    """The default cache through one client for the whole process.
+    """The sessions cache through one client for the whole process.
 
     `django.core.cache.cache` is one client per async context, and
     sync_to_async carries what a call set back into the caller's context:
@@ -38,7 +40,7 @@ def _cache():
     metadata for each new connection) and kept it as long as the socket."""
     global _process_cache
     if _process_cache is None:
-        _process_cache = caches.create_connection("default")
+        _process_cache = caches.create_connection("sessions")
     return _process_cache
 
 
@@ -77,8 +79,27 @@ def token_lookup(digest: str, *, touch: bool = True) -> TokenInfo | None:
     return TokenInfo(data["u"], data["e"], digest, _expiry_ms())
 
 
-def token_revoke(digest: str) -> None:
+def token_revoke(digest: str, *, reason: str = "signed out") -> None:
+    # The reason outlives the token as long as the token could have, so the
+    # page that still holds it can be told why it stopped working.
+    _cache().set(_ended_key(digest), reason, settings.TOKEN_TTL_S)
     _cache().delete(_key(digest))
+
+
+def tokens_ended(*, user_id: int, epoch: int, reason: str) -> None:
+    """Every token of this user and epoch was revoked (the epoch moved on), for this reason."""
+    _cache().set(_ended_key(f"u{user_id}:{epoch}"), reason, settings.TOKEN_TTL_S)
+
+
+def ended_reason(digest: str, info: TokenInfo | None) -> str | None:
+    """Why a token that no longer works stopped: a revocation's reason, or None (expired or never issued)."""
+    if info is not None:
+        return _cache().get(_ended_key(f"u{info.user_id}:{info.epoch}"))
+    return _cache().get(_ended_key(digest))
+
+
+def _ended_key(name: str) -> str:
+    return f"end:{name}"
 
 
 def ticket_issue(*, info: TokenInfo) -> tuple[str, int]:

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, Field
 
@@ -120,6 +121,8 @@ async def login(request, *, body: LoginBody):
     if body.status and body.status != user.profile.status:
         user.profile.status = body.status
         await user.profile.asave(update_fields=["status"])
+    # Django's own record of a sign-in; it also ends demo presence for this account.
+    await type(user).objects.filter(pk=user.pk).aupdate(last_login=timezone.now())
     token, expires_at = await db_async.run_in_request(tokens.token_issue, user_id=user.pk, epoch=user.profile.token_epoch)
     log.info("login", extra={"ip": ip, "userName": user.username})
     analytics.record("login_success", user_id=user.pk)

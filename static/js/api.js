@@ -1,5 +1,7 @@
 // The HTTP API: JSON envelope in and out, CSRF on cookie-authenticated writes,
 // and one event when the session is gone so the app can show the sign-in window.
+import { ERROR, NETWORK } from "./lib/codes.js";
+
 export class ApiError extends Error {
   constructor(status, code, message, retryAfterS = null) {
     super(message);
@@ -29,19 +31,19 @@ export async function call(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, "NETWORK", "The server cannot be reached; check your connection and try again.");
+    throw new ApiError(0, NETWORK, "The server cannot be reached; check your connection and try again.");
   }
   let envelope = null;
   try {
     envelope = await response.json();
   } catch {
-    throw new ApiError(response.status, "INTERNAL", `The server answered ${response.status} without a readable body.`);
+    throw new ApiError(response.status, ERROR.INTERNAL, `The server answered ${response.status} without a readable body.`);
   }
   if (envelope.success) return envelope.data;
   const retryAfter = Number(response.headers.get("Retry-After")) || null;
   const error = new ApiError(response.status, envelope.error.code, envelope.error.message, retryAfter);
   if (response.status === 401 && !path.startsWith("/api/auth/login")) {
-    sessionEvents.dispatchEvent(new Event("expired"));
+    sessionEvents.dispatchEvent(new CustomEvent("expired", { detail: error.message }));
   }
   throw error;
 }

@@ -1,19 +1,28 @@
 // One conversation window: a DM or a room, its socket, and what it shows.
+// What the window shows lives in `this.timeline` (and the room's members in
+// `this.members`); the DOM is drawn from them, never read back as state.
 import { $, announce, h, prefersReducedMotion } from "./dom.js";
+import { CLOSE, ERROR, MAX_CHAT_CHARS } from "./lib/codes.js";
 import { emoticonUrl, parseEmoticons } from "./lib/emoticons.js";
-import { clockTime, retryText, sameGroup, typingText } from "./lib/format.js";
-import { PendingQueue, clientIdFactory } from "./lib/pending.js";
-import { SeqLog } from "./lib/seqlog.js";
+import { clockTime, dmPartnerName, nameWithStatus, retryText, typingText } from "./lib/format.js";
+import { clientIdFactory } from "./lib/outbox.js";
+import { Timeline } from "./lib/timeline.js";
 import { LiveSocket } from "./socket.js";
-import { messageDing, nudgeBuzz } from "./sound.js";
-import { makeWindow, place, raise, shake } from "./windows.js";
+import { statusIcon } from "./status.js";
+import { nudgeBuzz } from "./sound.js";
+import { makeWindow, place, raise, setBehind, shake } from "./windows.js";
 
 const TYPING_RENEW_MS = 2000;
 // The server ends typing after 3 s; this is only a fallback if that frame is lost.
 const TYPING_FALLBACK_MS = 6000;
 const HISTORY_PAGE = 50;
+// The character counter shows from here on, before the limit is reached.
+const COUNTER_FROM = MAX_CHAT_CHARS - 248;
+// A reader this close to the bottom is "at the bottom" and follows new messages.
+const AT_BOTTOM_PX = 32;
 
 const nextClientId = clientIdFactory(`w${Math.random().toString(36).slice(2, 8)}`);
+const thousands = new Intl.NumberFormat("en");
 
 export function renderText(text) {
   return parseEmoticons(text).map((part) =>
@@ -23,35 +32,50 @@ export function renderText(text) {
   );
 }
 
+const REFUSALS = {
+  [CLOSE.FORBIDDEN]: "You can't join this conversation.",
+  [CLOSE.NOT_FOUND]: "This room does not exist.",
+  [CLOSE.KICKED]: "A moderator removed you from this room.",
+};
+
 export class Conversation {
-  constructor({ roomId, title, app }) {
+  constructor({ roomId, title, app, background = false, opener = null }) {
     this.roomId = roomId;
     this.app = app;
     this.me = app.me;
-    this.seqLog = new SeqLog();
-    this.pending = new PendingQueue();
-    this.messages = new WeakMap();
+    this.partnerId = dmPartnerName(roomId, app.me.id);
+    this.opener = opener;
+    this.timeline = new Timeline();
+    this.members = new Map();
     this.typers = new Map();
-    this.unread = 0;
     this.hasMore = false;
+    this.welcomed = false;
+    this.newBelow = 0;
+    this.lastReadSent = 0;
     this.lastTypingSent = 0;
 
     this.el = document.getElementById("tpl-conversation").content.firstElementChild.cloneNode(true);
     this.el.dataset.room = roomId;
     this.titleEl = $(".xp-titlebar__text", this.el);
-    this.setTitle(title);
     this.log = $(".conv__log", this.el);
     this.input = $(".conv__input", this.el);
     this.errorEl = $(".conv__error", this.el);
     this.typingEl = $(".conv__typing", this.el);
     this.statusEl = $(".conv__status", this.el);
     this.moreButton = $(".conv__more", this.el);
+    this.jumpButton = $(".conv__jump", this.el);
+    this.counterEl = $(".conv__counter", this.el);
+    this.picker = $(".conv__winks", this.el);
+    this.suggestions = $(".conv__suggest", this.el);
+    this.setTitle(title);
     this.wire();
     document.getElementById("desktop").append(this.el);
     place(this.el);
-    raise(this.el);
+    if (background) setBehind(this.el);
+    else raise(this.el);
+    this.app.outbox.list(roomId).forEach((frame) => this.showPending(frame));
 
-    this.socket = new LiveSocket(`/api/ws/room/${encodeURIComponent(roomId)}`, { since: () => this.seqLog.lastSeq });
+    this.socket = new LiveSocket(`/api/ws/room/${encodeURIComponent(roomId)}`, { since: () => this.timeline.lastSeq });
     this.socket.addEventListener("frame", (event) => this.onFrame(event.detail));
     this.socket.addEventListener("state", (event) => this.onState(event.detail));
     this.socket.addEventListener("refused", (event) => this.onRefused(event.detail.code));
@@ -61,16 +85,21 @@ export class Conversation {
   setTitle(title) {
     this.title = title;
     this.titleEl.textContent = `${title} - Conversation`;
-    this.el.setAttribute("aria-label", `Conversation: ${title}`);
+    this.el.setAttribute("aria-label", `Conversation with ${title}`);
   }
 
   wire() {
-    makeWindow(this.el, { onClose: () => this.app.closeConversation(this.roomId) });
+    makeWindow(this.el, { onClose: () => this.app.closeConversation(this.roomId), onEscape: () => this.closePopup() });
     $(".conv__compose", this.el).addEventListener("submit", (event) => {
       event.preventDefault();
       this.sendChat();
     });
     this.input.addEventListener("keydown", (event) => {
+      if (!this.suggestions.hidden && (event.key === "Tab" || event.key === "Enter")) {
+        event.preventDefault();
+        this.complete(this.suggestions.querySelector("button"));
+        return;
+      }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.sendChat();
@@ -80,27 +109,60 @@ export class Conversation {
     $(".conv__nudge", this.el).addEventListener("click", () => this.sendNudge());
     $(".conv__wink-toggle", this.el).addEventListener("click", () => this.toggleWinks());
     this.moreButton.addEventListener("click", () => this.loadEarlier());
+    this.jumpButton.addEventListener("click", () => {
+      this.scrollToEnd();
+      this.input.focus();
+    });
     this.log.addEventListener("scroll", () => {
+      if (this.atBottom()) this.setNewBelow(0);
       if (this.log.scrollTop === 0 && this.hasMore) this.loadEarlier();
     });
     this.el.addEventListener("raised", () => this.markRead());
+  }
+
+  // Esc closes the innermost popup first; returns whether there was one.
+  closePopup() {
+    if (!this.suggestions.hidden) {
+      this.suggestions.hidden = true;
+      return true;
+    }
+    if (!this.picker.hidden) {
+      this.picker.hidden = true;
+      $(".conv__wink-toggle", this.el).focus();
+      return true;
+    }
+    return false;
   }
 
   // --- sending ------------------------------------------------------------
 
   sendChat() {
     const text = this.input.value.trim();
+    this.input.focus();
     if (!text) return;
+    if (text.length > MAX_CHAT_CHARS) {
+      this.showError(
+        `This message is ${thousands.format(text.length)} characters long; the limit is ${thousands.format(MAX_CHAT_CHARS)}. Shorten it or send it in parts.`,
+      );
+      return;
+    }
     const frame = { type: "chat", clientId: nextClientId(), text };
-    this.pending.add(frame);
-    this.log.append(this.messageItem({ text, sender: this.me, ts: Date.now(), clientId: frame.clientId }, true));
-    this.scrollToEnd();
+    this.app.outbox.add(this.roomId, frame);
+    this.showPending(frame);
     this.input.value = "";
+    this.showCounter();
+    this.suggestions.hidden = true;
     this.lastTypingSent = 0;
-    this.socket.send(frame);
+    this.scrollToEnd();
+    this.markRead();
+    // Before the welcome the socket is not ready: the welcome sends every waiting message.
+    if (this.welcomed) this.socket.send(frame);
   }
 
   typed() {
+    this.showCounter();
+    this.suggest();
+    this.markRead();
     const now = Date.now();
     if (this.input.value.trim() && now - this.lastTypingSent > TYPING_RENEW_MS) {
       this.lastTypingSent = now;
@@ -108,36 +170,72 @@ export class Conversation {
     }
   }
 
+  showCounter() {
+    const length = this.input.value.trim().length;
+    this.counterEl.hidden = length < COUNTER_FROM;
+    this.counterEl.textContent = `${thousands.format(length)} / ${thousands.format(MAX_CHAT_CHARS)}`;
+    this.counterEl.classList.toggle("is-over", length > MAX_CHAT_CHARS);
+  }
+
+  // Bot @handles offered after "@" in a public room, where a mention calls a bot.
+  suggest() {
+    const before = this.input.value.slice(0, this.input.selectionStart);
+    const match = this.partnerId ? null : /(?:^|\s)@([\w.-]*)$/.exec(before);
+    const typed = match ? match[1].toLowerCase() : null;
+    const bots = typed === null ? [] : this.app.bots.filter((bot) => bot.id.startsWith(typed) || bot.name.toLowerCase().startsWith(typed));
+    this.suggestions.replaceChildren(
+      ...bots.slice(0, 5).map((bot) => {
+        const choice = h("button", { type: "button", className: "suggest__item", "data-handle": bot.id },
+          h("span", { className: "list-btn__name", text: bot.name }), h("span", { className: "handle", text: `@${bot.id}` }));
+        choice.addEventListener("click", () => this.complete(choice));
+        return choice;
+      }),
+    );
+    this.suggestions.hidden = bots.length === 0;
+  }
+
+  complete(choice) {
+    if (!choice) return;
+    const caret = this.input.selectionStart;
+    const before = this.input.value.slice(0, caret).replace(/@[\w.-]*$/, `@${choice.dataset.handle} `);
+    this.input.value = before + this.input.value.slice(caret);
+    this.input.setSelectionRange(before.length, before.length);
+    this.suggestions.hidden = true;
+    this.input.focus();
+  }
+
   sendNudge() {
     this.clearError();
-    if (!this.socket.send({ type: "nudge", clientId: nextClientId() })) this.showError("Not connected; the nudge was not sent.");
+    if (!this.socket.send({ type: "nudge", clientId: nextClientId() })) this.showError("Not connected; the nudge was not sent. Try again when the connection is back.");
   }
 
   toggleWinks() {
-    const picker = $(".conv__winks", this.el);
-    if (!picker.hidden) {
-      picker.hidden = true;
+    if (!this.picker.hidden) {
+      this.picker.hidden = true;
       return;
     }
-    picker.replaceChildren(
+    this.picker.replaceChildren(
       ...this.app.winks.map((wink) => {
         const button = h("button", { type: "button", className: "wink-choice", title: wink.name, "data-wink": wink.id },
           h("img", { src: wink.url, alt: "" }), wink.name);
         button.addEventListener("click", () => {
-          picker.hidden = true;
+          this.picker.hidden = true;
           this.clearError();
           this.socket.send({ type: "wink", clientId: nextClientId(), winkId: wink.id });
+          this.input.focus();
         });
         return button;
       }),
     );
-    if (!this.app.winks.length) picker.append(h("p", { text: "No winks on this server." }));
-    picker.hidden = false;
+    if (!this.app.winks.length) this.picker.append(h("p", { text: "No winks on this server." }));
+    this.picker.hidden = false;
+    const first = this.picker.querySelector("button");
+    if (first) first.focus();
   }
 
   loadEarlier() {
-    if (this.loadingEarlier || !this.seqLog.firstSeq) return;
-    this.loadingEarlier = this.socket.send({ type: "history", before: this.seqLog.firstSeq, limit: HISTORY_PAGE });
+    if (this.loadingEarlier || !this.timeline.firstSeq) return;
+    this.loadingEarlier = this.socket.send({ type: "history", before: this.timeline.firstSeq, limit: HISTORY_PAGE });
   }
 
   // --- receiving ----------------------------------------------------------
@@ -151,7 +249,9 @@ export class Conversation {
       typing: () => this.onTyping(frame),
       nudge: () => this.onNudge(frame),
       wink: () => this.onWink(frame),
-      delete: () => this.onDelete(frame),
+      join: () => this.onJoin(frame.user, true),
+      leave: () => this.onJoin(frame.user, false),
+      delete: () => this.removeEntry(`s${Number(frame.seq)}`),
       error: () => this.onError(frame),
     }[frame.type];
     if (handler) handler();
@@ -160,114 +260,185 @@ export class Conversation {
   onWelcome(frame) {
     if (frame.you) this.me = frame.you;
     if (frame.room) {
-      const other = (frame.members || []).find((member) => member.id !== this.me.id);
-      if (frame.room.kind === "dm" && other) this.setTitle(other.name);
-      else if (frame.room.name) this.setTitle(frame.room.name);
+      this.roomName = frame.room.kind === "dm" ? null : frame.room.name;
       $(".conv__topic", this.el).textContent = frame.room.topic || "";
     }
+    this.members = new Map((frame.members || []).map((user) => [user.id, user]));
+    this.renderTitle();
+    this.renderMembers();
     const history = frame.history || [];
-    history.forEach((message) => this.addMessage(message, { live: false }));
-    if (this.seqLog.firstSeq > 1 || (!history.length && frame.lastSeq > this.seqLog.lastSeq)) this.hasMore = true;
+    history.forEach((message) => this.onChat(message, { live: false }));
+    if (this.timeline.firstSeq > 1 || (!history.length && frame.lastSeq > this.timeline.lastSeq)) this.hasMore = true;
     this.moreButton.hidden = !this.hasMore;
-    // Anything still pending was not acknowledged before the drop: send it
-    // again with the same clientId (the server stores it at most once).
-    this.pending.toResend().forEach((pendingFrame) => this.socket.send(pendingFrame));
+    this.welcomed = true;
+    // What still waits was not acknowledged before the drop (or was typed
+    // while offline): it goes out once per connection with its clientId, so
+    // the server stores it at most once.
+    this.app.outbox.list(this.roomId).forEach((pendingFrame) => this.socket.send(pendingFrame));
     this.scrollToEnd();
+    if (this.isRead()) this.markRead();
+    this.app.conversationReady(this);
   }
 
-  onChat(message) {
-    if (message.clientId && message.sender && message.sender.id === this.me.id) this.settle(message.clientId);
-    this.addMessage(message, { live: true });
+  // A DM is titled with the partner's name whether or not they are here; a
+  // room with its own name.
+  renderTitle() {
+    if (this.partnerId) {
+      const partner = this.members.get(this.partnerId) || this.app.knownUser(this.partnerId);
+      if (partner) this.setTitle(partner.name);
+    } else if (this.roomName) {
+      this.setTitle(this.roomName);
+    }
+  }
+
+  onChat(message, { live = true } = {}) {
+    const mine = Boolean(message.sender && message.sender.id === this.me.id);
+    if (mine && message.clientId) this.settle(message.clientId);
+    const wasAtBottom = this.atBottom();
+    const index = this.timeline.addChat(message);
+    if (index < 0) return;
+    this.renderAt(index);
+    if (!live) return;
+    if (mine || wasAtBottom) this.scrollToEnd();
+    else this.setNewBelow(this.newBelow + 1);
+    this.stopTyping(message.sender && message.sender.id);
+    if (mine) return;
+    announce(`${message.sender.name} says: ${message.text}`);
+    if (this.isRead()) this.markRead();
+    else this.app.unseenMessage(this, message);
   }
 
   onAck(frame) {
-    const sent = this.pending.settle(frame.clientId);
-    this.removePendingItem(frame.clientId);
+    const entry = this.timeline.get(`c${frame.clientId}`);
+    this.settle(frame.clientId);
     // The ack can come before (or instead of) our own chat frame: show the
     // message now; the chat frame with the same seq is then a duplicate.
-    if (sent && !this.seqLog.has(frame.seq)) {
-      this.addMessage({ seq: frame.seq, text: sent.text, sender: this.me, ts: Date.now(), clientId: sent.clientId }, { live: false });
-    }
+    if (entry) this.onChat({ ...entry.message, seq: frame.seq, sender: this.me }, { live: false });
+    this.scrollToEnd();
   }
 
   settle(clientId) {
-    this.pending.settle(clientId);
-    this.removePendingItem(clientId);
-  }
-
-  removePendingItem(clientId) {
-    const item = this.log.querySelector(`li.is-pending[data-client-id="${CSS.escape(clientId)}"]`);
-    if (item) item.remove();
+    this.app.outbox.settle(this.roomId, clientId);
+    if (this.timeline.get(`c${clientId}`)) {
+      this.removeEntry(`c${clientId}`);
+      this.clearError();
+    }
   }
 
   onHistory(frame) {
     this.loadingEarlier = false;
     const keepFromBottom = this.log.scrollHeight - this.log.scrollTop;
-    (frame.messages || []).forEach((message) => this.addMessage(message, { live: false }));
+    (frame.messages || []).forEach((message) => this.onChat(message, { live: false }));
     this.hasMore = Boolean(frame.hasMore);
     this.moreButton.hidden = !this.hasMore;
     this.log.scrollTop = this.log.scrollHeight - keepFromBottom;
   }
 
-  addMessage(message, { live }) {
-    const index = this.seqLog.insert(message.seq);
-    if (index < 0) return;
-    const item = this.messageItem(message, false);
-    const after = [...this.log.querySelectorAll("li[data-seq]")].find((li) => Number(li.dataset.seq) > message.seq);
-    const firstPending = this.log.querySelector("li.is-pending");
-    this.log.insertBefore(item, after || firstPending || null);
-    this.regroup(item);
-    if (item.nextElementSibling) this.regroup(item.nextElementSibling);
-    if (!live) return;
-    this.scrollToEnd();
-    this.stopTyping(message.sender && message.sender.id);
-    if (message.sender && message.sender.id !== this.me.id) {
-      announce(`${message.sender.name} says: ${message.text}`);
-      if (this.isActive()) {
-        this.markRead();
-      } else {
-        this.unread += 1;
-        this.showUnread();
-        messageDing();
-        this.app.flashTitle(`${message.sender.name} says…`);
-      }
-    }
+  showPending(frame) {
+    const index = this.timeline.addPending({ clientId: frame.clientId, text: frame.text, sender: this.me, ts: Date.now() });
+    if (index >= 0) this.renderAt(index);
   }
 
-  messageItem(message, pending) {
+  systemLine(text, className = "") {
+    const wasAtBottom = this.atBottom();
+    const index = this.timeline.addSystem(text, { className });
+    this.renderAt(index);
+    if (wasAtBottom) this.scrollToEnd();
+  }
+
+  // --- drawing the timeline ------------------------------------------------
+
+  renderAt(index) {
+    const entries = this.timeline.entries;
+    const entry = entries[index];
+    entry.el = entry.kind === "system" ? h("li", { className: `sys ${entry.className || ""}`.trim(), text: entry.text }) : this.messageItem(entry);
+    const next = entries[index + 1];
+    this.log.insertBefore(entry.el, next ? next.el : null);
+    this.regroup(index);
+    this.regroup(index + 1);
+  }
+
+  regroup(index) {
+    const entry = this.timeline.entries[index];
+    if (entry && entry.kind !== "system") entry.el.classList.toggle("is-continued", this.timeline.continues(index));
+  }
+
+  removeEntry(key) {
+    const entry = this.timeline.get(key);
+    if (!entry) return;
+    const index = this.timeline.remove(key);
+    entry.el.remove();
+    this.regroup(index);
+  }
+
+  messageItem(entry) {
+    const { message } = entry;
+    const pending = entry.kind === "pending";
     const sender = message.sender || { id: "", name: "" };
-    const item = h(
+    const bot = message.bot || (sender.bot && sender.id !== this.me.id);
+    return h(
       "li",
       {
-        className: `msg${pending ? " is-pending" : ""}${message.bot ? " is-bot" : ""}${sender.id === this.me.id ? " is-mine" : ""}`,
+        className: `msg${pending ? " is-pending" : ""}${bot ? " is-bot" : ""}${sender.id === this.me.id ? " is-mine" : ""}`,
         dataset: pending ? { clientId: message.clientId } : { seq: String(message.seq) },
       },
       h("div", { className: "msg__head" },
         h("span", { className: "msg__sender", text: `${sender.name} says:` }),
-        message.bot ? h("span", { className: "msg__bot", text: "bot", title: "An automatic reply from a bot" }) : null,
+        bot ? h("span", { className: "msg__bot", text: "bot", title: `An automatic reply from a bot (@${sender.id})` }) : null,
+        bot ? h("span", { className: "handle", text: `@${sender.id}` }) : null,
         h("time", { className: "msg__time", datetime: new Date(message.ts).toISOString(), text: clockTime(message.ts) }),
         pending ? h("span", { className: "msg__state", text: "sending…" }) : null),
       h("p", { className: "msg__text" }, renderText(message.text || "")),
     );
-    this.messages.set(item, message);
-    return item;
   }
 
-  regroup(item) {
-    const message = this.messages.get(item);
-    let previous = item.previousElementSibling;
-    while (previous && !this.messages.has(previous)) previous = previous.previousElementSibling;
-    item.classList.toggle("is-continued", Boolean(message && previous && sameGroup(this.messages.get(previous), message)));
+  atBottom() {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight <= AT_BOTTOM_PX;
   }
 
-  onDelete(frame) {
-    const item = this.log.querySelector(`li[data-seq="${Number(frame.seq)}"]`);
-    if (item) {
-      const next = item.nextElementSibling;
-      item.remove();
-      if (next) this.regroup(next);
+  setNewBelow(count) {
+    this.newBelow = count;
+    this.jumpButton.hidden = count === 0;
+    this.jumpButton.textContent = count === 1 ? "1 new message ↓" : `${count} new messages ↓`;
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+    this.setNewBelow(0);
+  }
+
+  // --- people in the room ---------------------------------------------------
+
+  onJoin(user, joined) {
+    if (!user) return;
+    const known = this.members.has(user.id);
+    if (joined) this.members.set(user.id, user);
+    else this.members.delete(user.id);
+    this.renderMembers();
+    if (this.partnerId) {
+      this.renderTitle();
+      return;
     }
+    if (joined !== known) this.systemLine(`${user.name} has ${joined ? "joined" : "left"} the conversation.`, "sys--join");
   }
+
+  renderMembers() {
+    const panel = $(".conv__members", this.el);
+    panel.hidden = Boolean(this.partnerId);
+    if (this.partnerId) return;
+    const people = [...this.members.values()].sort((a, b) => Number(a.bot) - Number(b.bot) || a.name.localeCompare(b.name));
+    $(".conv__member-count", this.el).textContent = people.length === 1 ? "1 person here" : `${people.length} people here`;
+    $(".conv__member-list", this.el).replaceChildren(
+      ...people.map((user) =>
+        h("li", { className: "member", "data-user": user.id },
+          statusIcon(user.status),
+          h("span", { className: "member__name", text: user.id === this.me.id ? `${user.name} (you)` : nameWithStatus(user) }),
+          user.bot ? h("span", { className: "msg__bot", text: "bot" }) : null,
+          user.bot ? h("span", { className: "handle", text: `@${user.id}` }) : null)),
+    );
+  }
+
+  // --- typing, nudges, winks ----------------------------------------------
 
   onTyping(frame) {
     if (!frame.user || frame.user.id === this.me.id) return;
@@ -293,11 +464,6 @@ export class Conversation {
     this.typingEl.textContent = typingText([...this.typers.values()].map((typer) => typer.name));
   }
 
-  systemLine(text, className = "") {
-    this.log.append(h("li", { className: `sys ${className}`.trim(), text }));
-    this.scrollToEnd();
-  }
-
   onNudge(frame) {
     const mine = frame.sender && frame.sender.id === this.me.id;
     this.systemLine(mine ? "You have just sent a nudge." : `${frame.sender.name} has just sent you a nudge.`, "sys--nudge");
@@ -305,7 +471,7 @@ export class Conversation {
     shake(this.el, reduced);
     if (!mine) shake(document.getElementById("main-window"), reduced);
     nudgeBuzz();
-    if (!mine && !this.isActive()) this.app.flashTitle(`${frame.sender.name} sent a nudge!`);
+    if (!mine && !this.isRead()) this.app.flashTitle(`${frame.sender.name} sent a nudge!`);
   }
 
   onWink(frame) {
@@ -331,35 +497,32 @@ export class Conversation {
 
   onError(frame) {
     const wait = frame.retryAfterMs ? ` Please ${retryText(frame.retryAfterMs)}.` : "";
-    if (frame.clientId && this.pending.has(frame.clientId)) {
-      this.pending.settle(frame.clientId);
-      const item = this.log.querySelector(`li.is-pending[data-client-id="${CSS.escape(frame.clientId)}"]`);
-      if (item) {
-        item.classList.replace("is-pending", "is-failed");
-        $(".msg__state", item).textContent = "not sent";
-      }
+    const entry = frame.clientId && this.timeline.get(`c${frame.clientId}`);
+    if (entry) {
+      // Refused for good (too long, muted, forbidden…): it leaves the outbox
+      // and stays on screen struck through, so the person sees what was lost.
+      this.app.outbox.settle(this.roomId, frame.clientId);
+      entry.el.classList.replace("is-pending", "is-failed");
+      $(".msg__state", entry.el).textContent = "not sent";
     }
-    this.showError(`${frame.message || frame.code}${wait}`);
+    const words = frame.code === ERROR.FORBIDDEN && this.partnerId ? `You can't send messages to ${this.title} now.` : frame.message || frame.code;
+    this.showError(`${words}${wait}`);
   }
 
   onState(state) {
+    if (state !== "open") this.welcomed = false;
     const reconnecting = state === "reconnecting" || state === "connecting";
     this.statusEl.hidden = !reconnecting;
-    this.statusEl.textContent = state === "reconnecting" ? "Connection lost. Reconnecting…" : "Connecting…";
+    this.statusEl.textContent = state === "reconnecting" ? "Connection lost. Reconnecting… Messages you send will go out when it is back." : "Connecting…";
     this.el.classList.toggle("is-offline", state === "reconnecting");
   }
 
   onRefused(code) {
-    if (code === 4401) {
-      this.app.sessionExpired();
+    if (code === CLOSE.UNAUTHENTICATED) {
+      this.app.socketUnauthenticated(this.socket);
       return;
     }
-    const reason = {
-      4403: "You can't join this conversation.",
-      4404: "This room does not exist.",
-      4000: "A moderator removed you from this room.",
-    }[code];
-    this.showError(reason || `The server closed this conversation (${code}).`);
+    this.showError(REFUSALS[code] || `The server closed this conversation (code ${code}). Close the window and open it again.`);
   }
 
   // --- window state -------------------------------------------------------
@@ -374,28 +537,24 @@ export class Conversation {
     this.errorEl.hidden = true;
   }
 
-  isActive() {
+  // Read means: in front, in a focused and visible page.
+  isRead() {
     return this.el.classList.contains("is-active") && document.hasFocus() && !document.hidden;
   }
 
-  showUnread() {
+  showUnread(count) {
     const badge = $(".conv__unread", this.el);
-    badge.textContent = this.unread ? String(this.unread) : "";
-    badge.hidden = !this.unread;
-    this.el.classList.toggle("has-unread", this.unread > 0);
-    this.app.setUnread(this.roomId, this.unread);
+    badge.textContent = count ? String(count) : "";
+    badge.hidden = !count;
+    badge.setAttribute("aria-label", count === 1 ? "1 unread message" : `${count} unread messages`);
+    this.el.classList.toggle("has-unread", count > 0);
   }
 
   markRead() {
-    const seq = this.seqLog.lastSeq;
-    if (seq && seq !== this.lastReadSent && this.socket.send({ type: "read", seq })) this.lastReadSent = seq;
-    if (!this.unread) return;
-    this.unread = 0;
-    this.showUnread();
-  }
-
-  scrollToEnd() {
-    this.log.scrollTop = this.log.scrollHeight;
+    if (!this.welcomed) return;
+    const seq = this.timeline.lastSeq;
+    if (seq > this.lastReadSent && this.socket.send({ type: "read", seq })) this.lastReadSent = seq;
+    this.app.readUpTo(this.roomId, seq);
   }
 
   focus() {

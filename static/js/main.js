@@ -1,21 +1,36 @@
-// The web app: decides between the sign-in window and the main window, and
-// owns the open conversation windows.
+// The web app: decides between the sign-in window and the main window, owns
+// the open conversation windows, what is unread, the outbox, and how an
+// incoming message gets the person's attention.
 import * as api from "./api.js";
 import { Conversation } from "./conversation.js";
-import { dmRoomId } from "./lib/format.js";
+import { ERROR } from "./lib/codes.js";
+import { STATUS_LABELS, dmPartnerName, dmRoomId, firstWords } from "./lib/format.js";
+import { Outbox } from "./lib/outbox.js";
+import { UnreadBook } from "./lib/unread.js";
 import { MainWindow } from "./mainwindow.js";
 import { SignInWindow } from "./signin.js";
+import { messageDing } from "./sound.js";
 import { flashTitle, stopFlashing } from "./titleflash.js";
+
+// The server's status words, when the page carries them (templates/messenger/app.html).
+const serverStatuses = document.getElementById("statuses");
+if (serverStatuses) {
+  JSON.parse(serverStatuses.textContent).forEach(({ code, label }) => (STATUS_LABELS[code] = label));
+}
 
 class App {
   constructor() {
     this.conversations = new Map();
+    this.unread = new UnreadBook();
     this.winks = [];
+    this.bots = [];
     // Nobody is signed in yet: a 401 now is not an "expired session".
     this.signedOut = true;
     this.signIn = new SignInWindow(this);
     this.main = new MainWindow(this);
-    api.sessionEvents.addEventListener("expired", () => this.sessionExpired());
+    api.sessionEvents.addEventListener("expired", (event) => this.sessionExpired(event.detail));
+    window.addEventListener("focus", () => this.readWhatIsInFront());
+    document.addEventListener("visibilitychange", () => !document.hidden && this.readWhatIsInFront());
   }
 
   async boot() {
@@ -31,8 +46,13 @@ class App {
   signedIn(user) {
     this.me = user;
     this.signedOut = false;
+    this.outbox = new Outbox(window.localStorage, user.id);
     this.main.start(user);
+    this.main.focusList();
     this.loadWinks();
+    this.loadBots();
+    // Messages that waited in this browser since the last visit go out now.
+    this.outbox.rooms().forEach((roomId) => this.openRoom(roomId, this.roomTitle(roomId), { background: true }));
   }
 
   async loadWinks() {
@@ -43,7 +63,26 @@ class App {
     }
   }
 
-  async openDm(user) {
+  async loadBots() {
+    try {
+      this.bots = (await api.get("/api/bots")).bots.map(({ user }) => user);
+    } catch {
+      this.bots = [];
+    }
+  }
+
+  knownUser(id) {
+    return this.main.knownUser(id) || this.bots.find((bot) => bot.id === id) || null;
+  }
+
+  roomTitle(roomId) {
+    const partner = dmPartnerName(roomId, this.me.id);
+    if (!partner) return roomId;
+    const user = this.knownUser(partner);
+    return user ? user.name : partner;
+  }
+
+  async openDm(user, opener = document.activeElement) {
     const guess = dmRoomId(this.me.id, user.id);
     if (this.conversations.has(guess)) {
       this.conversations.get(guess).focus();
@@ -51,19 +90,23 @@ class App {
     }
     try {
       const { room } = await api.post("/api/dm", { username: user.id });
-      this.openRoom(room.id, user.name);
+      this.openRoom(room.id, user.name, { opener });
     } catch (error) {
-      this.main.notice(error.code === "FORBIDDEN" ? `You can't send messages to ${user.name}.` : error.message);
+      this.main.notice(error.code === ERROR.FORBIDDEN ? `You can't send messages to ${user.name}.` : error.message);
     }
   }
 
-  openRoom(roomId, title) {
+  // A window opened by the person takes the keyboard; one opened by an
+  // incoming message (background) does not.
+  openRoom(roomId, title, { background = false, opener = null } = {}) {
     let conversation = this.conversations.get(roomId);
     if (!conversation) {
-      conversation = new Conversation({ roomId, title, app: this });
+      conversation = new Conversation({ roomId, title, app: this, background, opener });
       this.conversations.set(roomId, conversation);
+      this.repaintUnread();
     }
-    conversation.focus();
+    if (!background) conversation.focus();
+    return conversation;
   }
 
   closeConversation(roomId) {
@@ -71,29 +114,118 @@ class App {
     if (!conversation) return;
     conversation.close();
     this.conversations.delete(roomId);
-    this.setUnread(roomId, 0);
+    const partner = dmPartnerName(roomId, this.me.id);
+    const back =
+      (conversation.opener && conversation.opener.isConnected && conversation.opener) ||
+      this.main.el.querySelector(partner ? `.contact[data-user="${CSS.escape(partner)}"]` : `[data-room="${CSS.escape(roomId)}"]`);
+    if (back) back.focus();
+    else this.main.focusList();
   }
 
-  setUnread(roomId, count) {
-    this.main.setUnread(roomId, count);
+  // --- unread ----------------------------------------------------------------
+
+  serverUnread(rooms) {
+    rooms.forEach((room) => {
+      const before = this.unread.count(room.roomId);
+      this.unread.serverSaid(room.roomId, room);
+      if (this.unread.count(room.roomId) > before && !this.conversations.has(room.roomId)) this.incoming(room.roomId);
+    });
+    this.repaintUnread();
+  }
+
+  readUpTo(roomId, seq) {
+    if (this.unread.read(roomId, seq)) this.repaintUnread();
+  }
+
+  // Whatever conversation is in front when the page comes back to the front is read.
+  readWhatIsInFront() {
+    this.conversations.forEach((conversation) => conversation.isRead() && conversation.markRead());
+    if (this.unread.total() === 0) stopFlashing();
+  }
+
+  repaintUnread() {
+    this.unread.rooms.forEach((entry, roomId) => {
+      this.main.paintUnread(roomId, dmPartnerName(roomId, this.me.id), entry.count);
+      const conversation = this.conversations.get(roomId);
+      if (conversation) conversation.showUnread(entry.count);
+    });
+    if (this.unread.total() === 0) stopFlashing();
+  }
+
+  // A message in a conversation that is open but not being read.
+  unseenMessage(conversation, message) {
+    this.unread.arrived(conversation.roomId, message.seq);
+    this.repaintUnread();
+    this.attention(conversation.roomId, message);
+  }
+
+  // New unread messages in a room with no window: a DM opens its window
+  // behind the one in use (while Busy, only a toast says so).
+  async incoming(roomId) {
+    const partner = dmPartnerName(roomId, this.me.id);
+    if (!partner) return;
+    let message = null;
+    try {
+      const { messages } = await api.get(`/api/rooms/${encodeURIComponent(roomId)}/messages?limit=1`);
+      message = messages[messages.length - 1] || null;
+    } catch {
+      // The window (or the badge) still tells of it; the toast just has no words.
+    }
+    if (message && message.sender && message.sender.id !== this.me.id) this.main.strangerWrote(message.sender);
+    if (!this.main.busy && !this.conversations.has(roomId)) {
+      this.openRoom(roomId, message ? message.sender.name : this.roomTitle(roomId), { background: true });
+    }
+    this.attention(roomId, message || { sender: this.knownUser(partner) || { id: partner, name: partner }, text: "" });
+  }
+
+  // Toast, sound and title flash for a message the person has not seen.
+  attention(roomId, message) {
+    const sender = message.sender || { name: "Someone" };
+    const words = firstWords(message.text);
+    const text = words ? `${sender.name} says: ${words}` : `${sender.name} sent you a message.`;
+    this.main.toast(text, sender, () => this.openRoom(roomId, this.roomTitle(roomId)));
+    if (!this.main.busy) messageDing();
+    flashTitle(`${sender.name} says…`);
   }
 
   flashTitle(text) {
     flashTitle(text);
   }
 
+  // The window has its welcome: if nothing waits in it any more, its badge goes.
+  conversationReady() {
+    this.repaintUnread();
+  }
+
+  // --- the session ------------------------------------------------------------
+
+  // A socket was refused as unauthenticated: the HTTP API decides whether the
+  // session really ended (then api.js reports it with the server's reason) or
+  // the socket just met a server that was starting.
+  async socketUnauthenticated(socket) {
+    try {
+      await api.get("/api/auth/me");
+      socket.resume();
+    } catch (error) {
+      if (error.status !== 401) socket.resume();
+    }
+  }
+
   teardown() {
     this.conversations.forEach((conversation) => conversation.close());
     this.conversations.clear();
+    this.unread.clear();
     this.main.stop();
     stopFlashing();
   }
 
-  sessionExpired() {
+  sessionExpired(reason) {
     if (this.signedOut) return;
     this.signedOut = true;
     this.teardown();
-    this.signIn.show("Your session has expired. Please sign in again.");
+    const pending = this.outbox && this.outbox.rooms().length ? " Messages that were still being sent will go out after you sign in." : "";
+    // The server's 401 says why (expired, signed out elsewhere, password changed, banned).
+    this.signIn.show(`${reason || "Your session has ended. Sign in again."}${pending}`);
   }
 
   async signOut() {

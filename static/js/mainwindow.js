@@ -1,25 +1,32 @@
 // The main window: who I am, my contacts live from the presence socket,
-// public rooms and bots, and the "has just signed in" toasts.
+// blocked people, public rooms and bots, and the toasts. State lives in the
+// maps below; the lists are drawn from them.
 import * as api from "./api.js";
+import { confirmDialog } from "./dialog.js";
 import { $, clear, h } from "./dom.js";
-import { STATUS_LABELS, dmPartnerName, groupContacts } from "./lib/format.js";
+import { IdleWatch } from "./idle.js";
+import { CLOSE, ERROR } from "./lib/codes.js";
+import { groupContacts, nameWithStatus } from "./lib/format.js";
 import { LiveSocket } from "./socket.js";
 import { signInChime } from "./sound.js";
+import { statusIcon } from "./status.js";
 
-const TOAST_MS = 5000;
-
-function statusIcon(status) {
-  return h("span", { className: `status-dot status-dot--${status}`, role: "img", "aria-label": STATUS_LABELS[status] || status });
-}
+const TOAST_MS = 6000;
+// Room member counts change as people come and go; the list is redrawn this often.
+const ROOMS_REFRESH_MS = 20_000;
 
 export class MainWindow {
   constructor(app) {
     this.app = app;
     this.el = document.getElementById("main-window");
     this.contacts = new Map();
-    this.pending = new Map();
-    this.unread = new Map();
+    this.blocked = new Map();
+    // People who added me or wrote to me and whom I have neither added nor blocked.
+    this.waiting = new Map();
+    this.bots = new Map();
     this.rosterLoaded = false;
+    this.idle = new IdleWatch();
+    this.idle.addEventListener("change", (event) => this.socket && this.socket.send({ type: "idle", idle: event.detail }));
   }
 
   start(me) {
@@ -30,26 +37,33 @@ export class MainWindow {
     this.socket = new LiveSocket("/api/ws/presence");
     this.socket.addEventListener("frame", (event) => this.onFrame(event.detail));
     this.socket.addEventListener("state", (event) => {
-      $("#main-conn").hidden = event.detail === "open";
-      $("#main-conn").textContent = event.detail === "reconnecting" ? "Connection lost. Reconnecting…" : "Connecting…";
+      const state = event.detail;
+      $("#main-conn").hidden = state === "open";
+      $("#main-conn").textContent = state === "reconnecting" ? "Connection lost. Reconnecting…" : "Connecting…";
+      if (state === "open" && this.idle.idle) this.socket.send({ type: "idle", idle: true });
     });
     this.socket.addEventListener("refused", (event) => {
-      if (event.detail.code === 4401) this.app.sessionExpired();
+      if (event.detail.code === CLOSE.UNAUTHENTICATED) this.app.socketUnauthenticated(this.socket);
     });
     this.socket.start();
+    this.idle.start();
     this.loadContacts();
     this.loadRooms();
     this.loadBots();
+    this.roomsTimer = setInterval(() => this.loadRooms(), ROOMS_REFRESH_MS);
   }
 
   stop() {
     if (this.socket) this.socket.stop();
+    this.idle.stop();
+    clearInterval(this.roomsTimer);
+    this.closeMenu();
     this.el.hidden = true;
     this.contacts.clear();
-    this.pending.clear();
-    this.unread.clear();
+    this.blocked.clear();
+    this.waiting.clear();
     this.rosterLoaded = false;
-    ["#contacts-online", "#contacts-offline", "#contacts-pending", "#rooms-list", "#bots-list"].forEach((id) => clear($(id)));
+    ["#contacts-online", "#contacts-offline", "#contacts-pending", "#contacts-blocked", "#rooms-list", "#bots-list"].forEach((id) => clear($(id)));
   }
 
   wire() {
@@ -72,6 +86,15 @@ export class MainWindow {
       this.addContact($("#add-contact-name").value.trim().toLowerCase());
     });
     $("#sign-out").addEventListener("click", () => this.app.signOut());
+    document.addEventListener("pointerdown", (event) => {
+      if (this.menu && !this.menu.contains(event.target)) this.closeMenu();
+    });
+  }
+
+  // Where the keyboard goes once the list is shown: the first contact, or the status.
+  focusList() {
+    const first = this.el.querySelector(".lists .list-btn");
+    (first || $("#me-status")).focus();
   }
 
   renderMe() {
@@ -79,6 +102,10 @@ export class MainWindow {
     $("#me-name").textContent = this.me.name;
     $("#me-status").value = this.me.status === "offline" ? "invisible" : this.me.status;
     $("#me-pm").value = this.me.personalMessage || "";
+  }
+
+  get busy() {
+    return this.me && this.me.status === "busy";
   }
 
   sendPresence() {
@@ -99,11 +126,11 @@ export class MainWindow {
     } else if (frame.type === "presence" && frame.user) {
       this.onPresence(frame.user);
     } else if (frame.type === "unread") {
-      (frame.rooms || []).forEach((room) => this.onUnread(room));
+      this.app.serverUnread(frame.rooms || []);
     } else if (frame.type === "contactAdded" && frame.user) {
-      if (!this.contacts.has(frame.user.id)) this.pending.set(frame.user.id, frame.user);
-      this.renderPending();
-      this.toast(`${frame.user.name} has added you to their contact list.`);
+      if (!this.contacts.has(frame.user.id) && !this.blocked.has(frame.user.id)) this.waiting.set(frame.user.id, { ...frame.user, reason: "added you" });
+      this.renderWaiting();
+      this.toast(`${frame.user.name} has added you to their contact list.`, frame.user);
     } else if (frame.type === "error") {
       this.notice(frame.message || frame.code);
     }
@@ -111,14 +138,16 @@ export class MainWindow {
 
   onPresence(user) {
     if (user.id === this.me.id) {
+      // Our own frame: the confirmation of a change, or the server's automatic away.
       this.me = { ...this.me, ...user };
+      this.renderMe();
       return;
     }
     const before = this.contacts.get(user.id);
     if (!before && !this.rosterLoaded) return;
     this.contacts.set(user.id, user);
     this.renderContacts();
-    if (before && before.status === "offline" && user.status !== "offline") {
+    if (before && before.status === "offline" && user.status !== "offline" && !this.busy) {
       this.toast(`${user.name} has just signed in.`, user);
       signInChime();
     }
@@ -127,12 +156,11 @@ export class MainWindow {
   async loadContacts() {
     try {
       const data = await api.get("/api/contacts");
-      if (!this.rosterLoaded) {
-        data.contacts.forEach((user) => this.contacts.set(user.id, user));
-        this.renderContacts();
-      }
-      data.pending.forEach((user) => this.pending.set(user.id, user));
-      this.renderPending();
+      if (!this.rosterLoaded) data.contacts.forEach((user) => this.contacts.set(user.id, user));
+      data.blocked.forEach((user) => this.blocked.set(user.id, user));
+      data.pending.forEach((user) => this.waiting.set(user.id, { ...user, reason: "added you" }));
+      this.renderContacts();
+      this.renderWaiting();
     } catch (error) {
       if (error.status !== 404) this.notice(error.message);
     }
@@ -145,6 +173,7 @@ export class MainWindow {
         ...rooms.map((room) =>
           h("li", {}, this.opener(room.id, room.name, h("span", { className: "list-btn__meta", text: `${room.online ?? 0} online` })))),
       );
+      this.app.repaintUnread();
     } catch (error) {
       if (error.status !== 404) this.notice(error.message);
     }
@@ -153,16 +182,20 @@ export class MainWindow {
   async loadBots() {
     try {
       const { bots } = await api.get("/api/bots");
+      bots.forEach(({ user }) => this.bots.set(user.id, user));
       $("#bots-list").replaceChildren(
         ...bots.map(({ user, sleeping }) => {
-          const button = h("button", { type: "button", className: "list-btn", "data-user": user.id },
+          const button = h("button", { type: "button", className: "list-btn contact", "data-user": user.id, title: `Chat with the bot ${user.name} (@${user.id})` },
             h("img", { className: "buddy-icon", src: user.avatar || "/static/img/buddy.svg", alt: "" }),
             h("span", { className: "list-btn__name", text: user.name }),
-            h("span", { className: "list-btn__meta", text: sleeping ? "sleeping" : "bot" }));
-          button.addEventListener("click", () => this.app.openDm(user));
+            h("span", { className: "handle", text: `@${user.id}` }),
+            h("span", { className: "badge", hidden: true }),
+            h("span", { className: "list-btn__meta", text: sleeping ? "sleeping: its daily quota is spent" : "bot" }));
+          button.addEventListener("click", () => this.app.openDm(user, button));
           return h("li", {}, button);
         }),
       );
+      this.app.repaintUnread();
     } catch (error) {
       if (error.status !== 404) this.notice(error.message);
     }
@@ -170,44 +203,126 @@ export class MainWindow {
 
   opener(roomId, name, meta) {
     const button = h("button", { type: "button", className: "list-btn", "data-room": roomId },
-      h("span", { className: "list-btn__name", text: name }), meta,
-      h("span", { className: "badge", hidden: true }));
-    button.addEventListener("click", () => this.app.openRoom(roomId, name));
+      h("span", { className: "list-btn__name", text: name }),
+      h("span", { className: "badge", hidden: true }), meta);
+    button.addEventListener("click", () => this.app.openRoom(roomId, name, { opener: button }));
     return button;
   }
 
   contactItem(user) {
-    const open = h("button", { type: "button", className: "list-btn contact", "data-user": user.id, title: `Send an instant message to ${user.name}` },
-      statusIcon(user.status),
-      h("span", { className: "list-btn__name", text: user.name }),
-      user.personalMessage ? h("span", { className: "list-btn__pm", text: user.personalMessage }) : null,
-      h("span", { className: "badge", hidden: true }));
-    open.addEventListener("click", () => this.app.openDm(user));
-    const block = h("button", { type: "button", className: "mini-btn", "aria-label": `Block ${user.name}`, title: "Block", text: "Block" });
-    block.addEventListener("click", () => this.block(user));
-    const item = h("li", { className: "contact-row" }, open, block);
-    return item;
+    const blocked = this.blocked.has(user.id);
+    const label = nameWithStatus({ ...user, blocked });
+    const open = h("button", { type: "button", className: `list-btn contact${blocked ? " is-blocked" : ""}`, "data-user": user.id, title: `Send an instant message to ${label}` },
+      statusIcon(user.status, { blocked }),
+      h("span", { className: "list-btn__name", text: label }),
+      h("span", { className: "badge", hidden: true }),
+      user.personalMessage ? h("span", { className: "list-btn__pm", text: user.personalMessage }) : null);
+    open.addEventListener("click", () => this.app.openDm(user, open));
+    open.addEventListener("contextmenu", (event) => {
+      event.preventDefault();
+      this.openMenu(user, more);
+    });
+    const more = h("button", { type: "button", className: "row-menu", "data-menu-for": user.id, "aria-haspopup": "menu", "aria-label": `More for ${user.name}`, title: "Block, unblock…", text: "⋯" });
+    more.addEventListener("click", () => this.openMenu(user, more));
+    return h("li", { className: "contact-row" }, open, more);
   }
 
   renderContacts() {
-    const { online, offline } = groupContacts([...this.contacts.values()]);
+    // A presence change redraws the list; the keyboard stays on the same row.
+    const focused = document.activeElement;
+    const row = focused && focused.closest && focused.closest("#main-window .contact-row");
+    const keep = row && (focused.dataset.user ? `.contact[data-user="${CSS.escape(focused.dataset.user)}"]` : focused.dataset.menuFor ? `[data-menu-for="${CSS.escape(focused.dataset.menuFor)}"]` : null);
+    const listed = [...this.contacts.values()];
+    const { online, offline } = groupContacts(listed);
     $("#contacts-online").replaceChildren(...online.map((user) => this.contactItem(user)));
     $("#contacts-offline").replaceChildren(...offline.map((user) => this.contactItem(user)));
     $("#count-online").textContent = `(${online.length})`;
     $("#count-offline").textContent = `(${offline.length})`;
-    this.unread.forEach((count, roomId) => this.paintUnread(roomId, count));
+    const others = [...this.blocked.values()].filter((user) => !this.contacts.has(user.id));
+    $("#contacts-blocked").replaceChildren(...others.map((user) => this.contactItem({ ...user, status: "offline" })));
+    $("#blocked-group").hidden = others.length === 0;
+    this.app.repaintUnread();
+    if (keep && !document.activeElement.closest("#main-window .contact-row")) {
+      const again = this.el.querySelector(keep);
+      if (again) again.focus();
+    }
   }
 
-  renderPending() {
-    const list = $("#contacts-pending");
-    list.replaceChildren(
-      ...[...this.pending.values()].map((user) => {
+  renderWaiting() {
+    this.waiting.forEach((_, id) => (this.contacts.has(id) || this.blocked.has(id)) && this.waiting.delete(id));
+    $("#contacts-pending").replaceChildren(
+      ...[...this.waiting.values()].map((user) => {
+        const open = h("button", { type: "button", className: "list-btn contact", "data-user": user.id, title: `Send an instant message to ${user.name}` },
+          statusIcon(user.status),
+          h("span", { className: "list-btn__name", text: user.name }),
+          h("span", { className: "badge", hidden: true }),
+          h("span", { className: "list-btn__meta", text: user.reason }));
+        open.addEventListener("click", () => this.app.openDm(user, open));
         const add = h("button", { type: "button", className: "mini-btn", text: "Add", "aria-label": `Add ${user.name} to your contacts` });
         add.addEventListener("click", () => this.addContact(user.id));
-        return h("li", { className: "contact-row" }, h("span", { className: "list-btn__name", text: `${user.name} added you` }), add);
+        const block = h("button", { type: "button", className: "mini-btn", text: "Block", "aria-label": `Block ${user.name}` });
+        block.addEventListener("click", () => this.block(user, block));
+        return h("li", { className: "contact-row" }, open, add, block);
       }),
     );
-    $("#pending-group").hidden = this.pending.size === 0;
+    $("#pending-group").hidden = this.waiting.size === 0;
+    this.app.repaintUnread();
+  }
+
+  // Someone not on the list wrote to me: they wait with Add and Block.
+  strangerWrote(user) {
+    if (this.contacts.has(user.id) || this.blocked.has(user.id) || this.bots.has(user.id) || this.waiting.has(user.id)) return;
+    this.waiting.set(user.id, { ...user, reason: "sent you a message" });
+    this.renderWaiting();
+  }
+
+  knownUser(id) {
+    return this.contacts.get(id) || this.bots.get(id) || this.waiting.get(id) || this.blocked.get(id) || null;
+  }
+
+  // --- the row menu (Block / Unblock) ---------------------------------------
+
+  openMenu(user, button) {
+    this.closeMenu();
+    const blocked = this.blocked.has(user.id);
+    const items = [
+      ["Send an instant message", () => this.app.openDm(user, button)],
+      blocked ? [`Unblock ${user.name}`, () => this.unblock(user, button)] : [`Block ${user.name}`, () => this.block(user, button)],
+    ].map(([text, act]) => {
+      const item = h("button", { type: "button", role: "menuitem", className: "menu__item", text });
+      item.addEventListener("click", () => {
+        this.closeMenu();
+        act();
+      });
+      return item;
+    });
+    const menu = h("div", { className: "menu", role: "menu", "aria-label": `Actions for ${user.name}` }, items);
+    menu.addEventListener("keydown", (event) => {
+      const at = items.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        this.closeMenu();
+        this.refocus(user.id, button, true);
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        items[(at + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length].focus();
+      } else if (event.key === "Tab") {
+        this.closeMenu();
+      }
+    });
+    const box = button.getBoundingClientRect();
+    const area = this.el.getBoundingClientRect();
+    menu.style.top = `${box.bottom - area.top}px`;
+    menu.style.right = `${area.right - box.right}px`;
+    this.el.append(menu);
+    this.menu = menu;
+    items[0].focus();
+  }
+
+  closeMenu() {
+    if (this.menu) this.menu.remove();
+    this.menu = null;
   }
 
   async addContact(username) {
@@ -215,59 +330,77 @@ export class MainWindow {
     try {
       const { contact } = await api.post("/api/contacts", { username });
       this.contacts.set(contact.id, contact);
-      this.pending.delete(contact.id);
+      this.waiting.delete(contact.id);
       this.renderContacts();
-      this.renderPending();
+      this.renderWaiting();
       $("#add-contact-name").value = "";
       this.notice(`${contact.name} is now in your contacts.`);
     } catch (error) {
-      const words = { NOT_FOUND: `There is no user called "${username}".`, CONFLICT: `${username} is already in your contacts.` };
+      const words = { [ERROR.NOT_FOUND]: `There is no user called "${username}".`, [ERROR.CONFLICT]: `${username} is already in your contacts.` };
       this.notice(words[error.code] || error.message);
     }
   }
 
-  async block(user) {
+  async block(user, returnFocus) {
+    const sure = await confirmDialog({
+      title: `Block ${user.name}?`,
+      text: `${user.name} will see you as offline and won't be able to send you messages. You can unblock them later from this list.`,
+      confirm: "Block",
+      returnFocus,
+    });
+    if (!sure) return;
     try {
       await api.post(`/api/contacts/${encodeURIComponent(user.id)}/block`);
-      this.contacts.delete(user.id);
+      this.blocked.set(user.id, user);
+      this.waiting.delete(user.id);
       this.renderContacts();
+      this.renderWaiting();
       this.notice(`${user.name} is blocked: they see you offline and can't message you.`);
     } catch (error) {
-      this.notice(error.message);
+      this.notice(error.code === ERROR.CONFLICT ? `${user.name} was already blocked.` : error.message);
     }
+    this.refocus(user.id, returnFocus);
   }
 
-  // The server sends `unread` at sign-in and live, on each new DM and each read (docs/PRESENCE.md).
-  onUnread({ roomId, count }) {
-    this.setUnread(roomId, count);
-    const other = this.dmPartner(roomId);
-    // Someone outside the contact list has no row to badge: a toast tells of their DM instead.
-    if (count && other && !this.badgeFor(roomId) && !this.app.conversations.has(roomId)) {
-      this.toast(`${other} sent you an instant message.`, null, () => this.app.openDm({ id: other, name: other }));
+  async unblock(user, returnFocus) {
+    const sure = await confirmDialog({
+      title: `Unblock ${user.name}?`,
+      text: `${user.name} will see your status again and can send you messages.`,
+      confirm: "Unblock",
+      returnFocus,
+    });
+    if (!sure) return;
+    try {
+      await api.del(`/api/contacts/${encodeURIComponent(user.id)}/block`);
+      this.blocked.delete(user.id);
+      this.renderContacts();
+      this.notice(`${user.name} is unblocked.`);
+    } catch (error) {
+      this.notice(error.code === ERROR.CONFLICT ? `${user.name} was not blocked.` : error.message);
     }
+    this.refocus(user.id, returnFocus);
   }
 
-  setUnread(roomId, count) {
-    this.unread.set(roomId, count);
-    this.paintUnread(roomId, count);
+  // A redrawn list replaced the button that had the keyboard: give it to its successor.
+  refocus(userId, previous, menu = false) {
+    if (previous && previous.isConnected) {
+      previous.focus();
+      return;
+    }
+    const row = this.el.querySelector(menu ? `[data-menu-for="${CSS.escape(userId)}"]` : `.contact[data-user="${CSS.escape(userId)}"]`);
+    if (row) row.focus();
+    else this.focusList();
   }
 
-  dmPartner(roomId) {
-    return dmPartnerName(roomId, this.me.id);
-  }
+  // --- badges -----------------------------------------------------------------
 
-  badgeFor(roomId) {
-    let button = this.el.querySelector(`[data-room="${CSS.escape(roomId)}"]`);
-    const other = this.dmPartner(roomId);
-    if (!button && other) button = this.el.querySelector(`.contact[data-user="${CSS.escape(other)}"]`);
-    return button && button.querySelector(".badge");
-  }
-
-  paintUnread(roomId, count) {
-    const badge = this.badgeFor(roomId);
-    if (!badge) return;
-    badge.textContent = count ? String(count) : "";
-    badge.hidden = !count;
+  paintUnread(roomId, partnerId, count) {
+    const selector = partnerId ? `.contact[data-user="${CSS.escape(partnerId)}"] .badge` : `[data-room="${CSS.escape(roomId)}"] .badge`;
+    this.el.querySelectorAll(selector).forEach((badge) => {
+      badge.textContent = count ? String(count) : "";
+      badge.hidden = !count;
+      badge.setAttribute("aria-label", count === 1 ? "1 unread message" : `${count} unread messages`);
+    });
   }
 
   notice(text) {
@@ -277,19 +410,21 @@ export class MainWindow {
   }
 
   toast(text, user, onOpen) {
-    const toast = h("div", { className: "toast", role: "status" },
-      h("div", { className: "toast__bar", text: "CF Messenger" }),
-      h("div", { className: "toast__body" },
-        user ? h("img", { className: "buddy-icon", src: user.avatar || "/static/img/buddy.svg", alt: "" }) : null,
-        h("span", { text })));
+    const body = h("div", { className: "toast__body" },
+      user ? h("img", { className: "buddy-icon", src: user.avatar || "/static/img/buddy.svg", alt: "" }) : null,
+      h("span", { className: "toast__text", text }));
+    const toast = h("div", { className: "toast", role: "status" }, h("div", { className: "toast__bar", text: "CF Messenger" }), body);
     if (onOpen) {
-      toast.classList.add("toast--action");
-      toast.addEventListener("click", () => {
+      const open = h("button", { type: "button", className: "toast__open", "aria-label": `${text} Open the conversation` });
+      open.append(...body.childNodes);
+      body.append(open);
+      open.addEventListener("click", () => {
         toast.remove();
         onOpen();
       });
     }
     $("#toasts").append(toast);
     setTimeout(() => toast.remove(), TOAST_MS);
+    return toast;
   }
 }

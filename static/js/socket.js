@@ -3,10 +3,11 @@
 // and tells the owner why it stopped when the server refused it.
 import { backoffDelay } from "./lib/backoff.js";
 import { ServerClock } from "./lib/clock.js";
+import { CLOSE, FINAL_CLOSES } from "./lib/codes.js";
 
 const PING_EVERY_MS = 30_000;
-// Close codes after which trying again cannot help (contract 2.1).
-const FINAL_CODES = new Set([4401, 4403, 4404, 4000]);
+// A flooding client waits longer before it is let back in.
+const FLOOD_EXTRA_WAIT_MS = 5000;
 
 export class LiveSocket extends EventTarget {
   constructor(path, { since = () => 0 } = {}) {
@@ -60,15 +61,27 @@ export class LiveSocket extends EventTarget {
     clearInterval(this.heartbeat);
     this.pings.clear();
     if (this.stopped) return;
-    if (FINAL_CODES.has(code)) {
+    if (FINAL_CLOSES.has(code)) {
       this.stopped = true;
+      this.refused = true;
       this.setState("closed");
       this.dispatchEvent(new CustomEvent("refused", { detail: { code } }));
       return;
     }
-    // A flooding client waits longer before it is let back in.
-    const floor = code === 4429 ? 5000 : 0;
+    const floor = code === CLOSE.FLOOD ? FLOOD_EXTRA_WAIT_MS : 0;
     const delay = floor + backoffDelay(this.attempt);
+    this.attempt += 1;
+    this.setState("reconnecting");
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  // After a refusal that turned out to be passing (the session is fine after
+  // all, or the server was only starting): try again, with backoff.
+  resume() {
+    if (!this.refused) return;
+    this.refused = false;
+    this.stopped = false;
+    const delay = backoffDelay(this.attempt);
     this.attempt += 1;
     this.setState("reconnecting");
     this.retryTimer = setTimeout(() => this.connect(), delay);
@@ -100,6 +113,7 @@ export class LiveSocket extends EventTarget {
 
   stop() {
     this.stopped = true;
+    this.refused = false;
     clearTimeout(this.retryTimer);
     clearInterval(this.heartbeat);
     this.setState("closed");

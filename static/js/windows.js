@@ -1,29 +1,55 @@
 // In-page windows: dragged by their title bar (pointer or arrow keys), raised
-// on focus, closed by their X button or Esc.
+// on focus, closed by their X button or Esc, and always kept on the visible
+// desktop: on open, while dragged, and when the browser window shrinks.
 let topZ = 10;
 let cascade = 0;
+// Below this width every window fills the screen (the CSS does the same).
+const PHONE_MAX_WIDTH = 700;
+
+function desktop() {
+  return document.getElementById("desktop");
+}
 
 export function raise(win) {
   topZ += 1;
   win.style.zIndex = String(topZ);
-  document.querySelectorAll(".xp-window.is-active").forEach((other) => other.classList.remove("is-active"));
-  win.classList.add("is-active");
+  document.querySelectorAll(".xp-window.is-active").forEach((other) => other !== win && other.classList.remove("is-active"));
+  if (!win.classList.contains("is-active")) win.classList.add("is-active");
   win.dispatchEvent(new Event("raised"));
 }
 
-function moveTo(win, left, top) {
-  const maxLeft = Math.max(0, window.innerWidth - 80);
-  const maxTop = Math.max(0, window.innerHeight - 40);
-  win.style.left = `${Math.min(Math.max(0, left), maxLeft)}px`;
-  win.style.top = `${Math.min(Math.max(0, top), maxTop)}px`;
+// A window that opens by itself (an incoming message) goes on the desktop
+// without taking the keyboard or covering the window being typed in.
+export function setBehind(win) {
+  const active = document.querySelector(".xp-window.is-active");
+  topZ += 1;
+  win.style.zIndex = String(topZ);
+  if (active && active !== win) {
+    topZ += 1;
+    active.style.zIndex = String(topZ);
+  }
+}
+
+// Keeps the whole window on the desktop; one larger than the desktop is
+// shrunk to fit (its body scrolls or flexes inside).
+export function clamp(win, left = win.offsetLeft, top = win.offsetTop) {
+  if (window.innerWidth <= PHONE_MAX_WIDTH) return;
+  const area = desktop().getBoundingClientRect();
+  win.style.maxWidth = `${area.width}px`;
+  win.style.maxHeight = `${area.height}px`;
+  const maxLeft = Math.max(0, area.width - win.offsetWidth);
+  const maxTop = Math.max(0, area.height - win.offsetHeight);
+  win.style.left = `${Math.round(Math.min(Math.max(0, left), maxLeft))}px`;
+  win.style.top = `${Math.round(Math.min(Math.max(0, top), maxTop))}px`;
 }
 
 export function place(win) {
   cascade = (cascade + 1) % 8;
-  moveTo(win, 320 + cascade * 28, 40 + cascade * 24);
+  clamp(win, 320 + cascade * 28, 40 + cascade * 24);
 }
 
-export function makeWindow(win, { onClose }) {
+// What closes on Esc: the innermost popup a window reports first, then the window.
+export function makeWindow(win, { onClose, onEscape = () => false }) {
   const bar = win.querySelector(".xp-titlebar");
   bar.addEventListener("pointerdown", (event) => {
     if (event.target.closest("button")) return;
@@ -31,7 +57,7 @@ export function makeWindow(win, { onClose }) {
     const startX = event.clientX - win.offsetLeft;
     const startY = event.clientY - win.offsetTop;
     bar.setPointerCapture(event.pointerId);
-    const move = (e) => moveTo(win, e.clientX - startX, e.clientY - startY);
+    const move = (e) => clamp(win, e.clientX - startX, e.clientY - startY);
     const up = () => {
       bar.removeEventListener("pointermove", move);
       bar.removeEventListener("pointerup", up);
@@ -45,17 +71,22 @@ export function makeWindow(win, { onClose }) {
     const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
     if (!delta) return;
     event.preventDefault();
-    moveTo(win, win.offsetLeft + delta[0], win.offsetTop + delta[1]);
+    clamp(win, win.offsetLeft + delta[0], win.offsetTop + delta[1]);
   });
   win.addEventListener("pointerdown", () => raise(win));
   win.addEventListener("focusin", () => raise(win));
   win.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      onClose();
-    }
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    event.preventDefault();
+    if (!onEscape()) onClose();
   });
   win.querySelector(".xp-close").addEventListener("click", onClose);
+}
+
+export function clampAll() {
+  document.querySelectorAll("#desktop > .xp-window:not([hidden])").forEach((win) => {
+    if (getComputedStyle(win).position === "absolute" && win.style.left) clamp(win);
+  });
 }
 
 // Shake a window (a nudge); with reduced motion asked for, flash it instead.
@@ -66,3 +97,10 @@ export function shake(win, reducedMotion) {
   win.classList.add(effect);
   win.addEventListener("animationend", () => win.classList.remove(effect), { once: true });
 }
+
+window.addEventListener("resize", clampAll);
+// Focusing a control outside the visible area scrolls even an overflow:hidden
+// box; the desktop has no scrollbar, so such a scroll would strand the windows
+// out of reach. It is undone at once (CSS `overflow: clip` prevents most of it).
+// Module scripts run after the document is parsed, so the desktop is there.
+desktop()?.addEventListener("scroll", (event) => event.currentTarget.scrollTo(0, 0));

@@ -58,6 +58,8 @@ def test_repertoire_intents_and_commands():
     assert repertoire.answer("tell me a joke", rep, seed="s") in rep.jokes
     assert repertoire.answer("hey", rep, seed="s") in rep.greetings
     assert repertoire.answer("@bot calc 12*(3+4)", rep, seed="s") == "12*(3+4) = 84"
+    assert repertoire.answer("@SmarterBot roll", rep, seed="s").startswith("rolled a d6: ")
+    assert repertoire.answer("@SmarterBot calc 2+2", rep, seed="s") == "2+2 = 4"
     assert "doesn't compute" in repertoire.answer("calc __import__('os')", rep, seed="s")
     assert "doesn't compute" in repertoire.answer("calc 1/0", rep, seed="s")
     assert repertoire.answer("flip", rep, seed="s") in ("the coin says: heads", "the coin says: tails")

@@ -1,5 +1,5 @@
 """The web UI on live `unread` frames: a contact's DM badges their row, a
-stranger's DM raises a toast that opens the conversation."""
+stranger's DM opens its window behind and raises a toast "X says: …"."""
 
 import asyncio
 import concurrent.futures
@@ -44,8 +44,10 @@ def test_live_dm_badges_a_contact_and_toasts_a_stranger(make_user, api, open_cli
     expect(alice_row.locator(".badge")).to_have_text("2")
 
     send_dm(daphne_server.ws_url, carol_api, bob.username, ["hello stranger"])
-    toast = page.locator(".toast", has_text=f"{carol.username} sent you an instant message.")
-    toast.click()
+    toast = page.locator(".toast", has_text="says: hello stranger")
+    expect(toast).to_be_visible()
     window = page.locator(".conv").last
     expect(window.locator(".msg", has_text="hello stranger")).to_be_visible()
+    toast.get_by_role("button").click()
+    expect(window).to_have_class("xp-window conv is-active")
     assert bob_browser.errors == []

@@ -42,6 +42,8 @@ def test_origins_with_the_cookie_fast(lone_server, lone_client, room_of):
     check_origins(lone_server, lone_client, room_of(lone_client), label="fast origins")
 
 
+# Tokens live in the "sessions" cache: a database table on the embedded default.
+@pytest.mark.django_db
 def test_tokens_unique_fast():
     check_issued_tokens(1000, label="fast tokens")
 

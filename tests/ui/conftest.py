@@ -83,7 +83,12 @@ def open_client(browser, daphne_server):
     opened: list[Client] = []
 
     def open_(
-        base_url: str | None = None, *, reduced_motion: str = "no-preference", width: int = 1100, height: int = 760
+        base_url: str | None = None,
+        *,
+        reduced_motion: str = "no-preference",
+        width: int = 1100,
+        height: int = 760,
+        focus_switch: bool = False,
     ):
         context = browser.new_context(
             base_url=base_url or daphne_server.url,
@@ -92,6 +97,8 @@ def open_client(browser, daphne_server):
             extra_http_headers={"X-Forwarded-For": fake_ip()},
         )
         context.set_default_timeout(WAIT_MS)
+        if focus_switch:
+            context.add_init_script(FOCUS_SWITCH)
         page = context.new_page()
         client = Client(context, page)
         page.on("pageerror", lambda exc: client.errors.append(str(exc)))
@@ -102,6 +109,24 @@ def open_client(browser, daphne_server):
     yield open_
     for client in opened:
         client.close()
+
+
+@pytest.fixture
+def pair(make_user, api, open_client):
+    """Alice and Bob, contacts of each other, signed in, with their DM open."""
+
+    def make(*, open_windows: bool = True, **client_options):
+        alice = make_user("alice", display_name="Alice ✿")
+        bob = make_user("bob", display_name="~*Bob*~")
+        befriend(api, alice, bob)
+        a, b = open_client(**client_options), open_client(**client_options)
+        sign_in(a, alice.username)
+        sign_in(b, bob.username)
+        if not open_windows:
+            return (alice, a), (bob, b)
+        return (alice, a, open_conversation(a, bob.username)), (bob, b, open_conversation(b, alice.username))
+
+    return make
 
 
 def sign_in(client: Client, username: str, password: str = DEMO_PASSWORD) -> None:
@@ -124,4 +149,40 @@ def open_conversation(client: Client, username: str):
 
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name))
+    # Pictures drawn before their images arrived show empty frames. (Polled
+    # from here: wait_for_function would need 'unsafe-eval', which the CSP refuses.)
+    for _ in range(50):
+        if page.evaluate("[...document.images].every((image) => image.complete)"):
+            break
+        page.wait_for_timeout(100)
+    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled")
+
+
+def befriend(api, *users) -> None:
+    """Make every pair of these users contacts of each other, through the HTTP API."""
+    for me in users:
+        client = api()
+        client.login(me.username)
+        for other in users:
+            if other is not me:
+                assert client.post("/api/contacts", {"username": other.username}).status_code == 201
+
+
+def send(window, text: str) -> None:
+    box = window.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def dm_room(a: str, b: str) -> str:
+    first, second = sorted((a, b))
+    return f"dm_{first}____{second}"
+
+
+# The page asks document.hasFocus() whether the person is looking; headless
+# Chromium always says yes. This stands in for a browser window in the
+# background: the test sets window.cfmFocused = false, and back to true with a
+# focus event, as a real window would give.
+FOCUS_SWITCH = """
+Document.prototype.hasFocus = function () { return window.cfmFocused !== false; };
+"""

@@ -4,41 +4,16 @@ winks, hostile text, and a bot, all through the real server."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import open_conversation, screenshot, sign_in
+from tests.ui.conftest import screenshot, send, sign_in
 
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture
-def pair(make_user, api, open_client):
-    """Alice and Bob, contacts of each other, signed in, with their DM open."""
-
-    def make(**client_options):
-        alice = make_user("alice", display_name="Alice ✿")
-        bob = make_user("bob", display_name="~*Bob*~")
-        for me, other in ((alice, bob), (bob, alice)):
-            client = api()
-            client.login(me.username)
-            assert client.post("/api/contacts", {"username": other.username}).status_code == 201
-        a, b = open_client(**client_options), open_client(**client_options)
-        sign_in(a, alice.username)
-        sign_in(b, bob.username)
-        return (alice, a, open_conversation(a, bob.username)), (bob, b, open_conversation(b, alice.username))
-
-    return make
-
-
-def send(window, text):
-    box = window.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
-
-
 def test_chat_both_ways_with_typing_and_emoticons(pair):
     (alice, a, a_win), (bob, b, b_win) = pair()
-    expect(a.page.locator(f'.contact[data-user="{bob.username}"] .status-dot--online')).to_be_visible()
+    expect(a.page.locator(f'.contact[data-user="{bob.username}"] .status-icon--online')).to_be_visible()
 
     a_win.get_by_label("Message", exact=True).press_sequentially("hel")
     expect(b_win.locator(".conv__typing")).to_have_text("Alice ✿ is typing…")
@@ -123,6 +98,8 @@ def test_a_bot_answers_a_direct_message(open_client, make_user):
     client.page.locator(f'#bots-list [data-user="{persona.handle}"]').click()
     window = client.page.locator(".conv").last
     send(window, "hello bot, how are you?")
+    # A bot is never "connected" to the room: the title still names it, not me.
+    expect(window.locator(".xp-titlebar__text")).to_have_text(f"{persona.display_name} - Conversation")
     reply = window.locator(".msg.is-bot").first
     expect(reply).to_be_visible(timeout=20_000)
     expect(reply.locator(".msg__bot")).to_have_text("bot")

@@ -26,16 +26,36 @@ export function retryText(retryAfterMs) {
   return `wait ${seconds} second${seconds === 1 ? "" : "s"}`;
 }
 
+// MSN's words for each status, for pure logic and its tests. The page fills
+// this from the server's own list (messenger/models.py STATUS_CHOICES, sent
+// in the page by main.js's #statuses), so the two never disagree.
 export const STATUS_LABELS = {
   online: "Online",
   busy: "Busy",
   away: "Away",
-  brb: "Be right back",
-  phone: "On the phone",
-  lunch: "Out to lunch",
+  brb: "Be Right Back",
+  phone: "On the Phone",
+  lunch: "Out to Lunch",
   offline: "Offline",
-  invisible: "Appear offline",
+  invisible: "Appear Offline",
 };
+
+// "Bob (Out to Lunch)": the status in words after the name, as MSN wrote it;
+// Online and Offline need no words, the group they are in says it.
+export function nameWithStatus(user, labels = STATUS_LABELS) {
+  if (user.blocked) return `${user.name} (Blocked)`;
+  if (user.status === "online" || user.status === "offline" || !labels[user.status]) return user.name;
+  return `${user.name} (${labels[user.status]})`;
+}
+
+// The first words of a message for a toast: one line, cut at a word.
+export function firstWords(text, max = 60) {
+  const line = String(text || "").replace(/\s+/g, " ").trim();
+  if (line.length <= max) return line;
+  const cut = line.slice(0, max);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
 
 // Contacts split into the two groups of the main window, each sorted by name.
 export function groupContacts(users) {

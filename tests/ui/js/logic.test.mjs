@@ -5,9 +5,28 @@ import test from "node:test";
 import { backoffDelay } from "../../../static/js/lib/backoff.js";
 import { ServerClock } from "../../../static/js/lib/clock.js";
 import { parseEmoticons } from "../../../static/js/lib/emoticons.js";
-import { dmPartnerName, dmRoomId, groupContacts, retryText, sameGroup, typingText } from "../../../static/js/lib/format.js";
-import { PendingQueue, clientIdFactory } from "../../../static/js/lib/pending.js";
-import { SeqLog } from "../../../static/js/lib/seqlog.js";
+import {
+  dmPartnerName, dmRoomId, firstWords, groupContacts, nameWithStatus, retryText, sameGroup, typingText,
+} from "../../../static/js/lib/format.js";
+import { Outbox, clientIdFactory } from "../../../static/js/lib/outbox.js";
+import { Timeline } from "../../../static/js/lib/timeline.js";
+import { UnreadBook } from "../../../static/js/lib/unread.js";
+
+// localStorage's interface over a Map, shared by "tabs" like the real one.
+class MemoryStorage {
+  constructor() {
+    this.items = new Map();
+  }
+  getItem(key) {
+    return this.items.has(key) ? this.items.get(key) : null;
+  }
+  setItem(key, value) {
+    this.items.set(key, String(value));
+  }
+  removeItem(key) {
+    this.items.delete(key);
+  }
+}
 
 test("backoff grows, is capped, and is jittered within [ceiling/2, ceiling]", () => {
   assert.equal(backoffDelay(0, { random: () => 0 }), 250);
@@ -28,33 +47,68 @@ test("emoticons become segments; the rest stays text, HTML included", () => {
   assert.deepEqual(parseEmoticons(""), []);
 });
 
-test("pending messages settle by clientId and resend in order", () => {
-  const queue = new PendingQueue();
+test("the outbox keeps unacknowledged messages per account and room, across instances", () => {
+  const storage = new MemoryStorage();
   const next = clientIdFactory("t");
   const first = { type: "chat", clientId: next(), text: "one" };
   const second = { type: "chat", clientId: next(), text: "two" };
   assert.notEqual(first.clientId, second.clientId);
-  queue.add(first);
-  queue.add(second);
-  assert.deepEqual(queue.toResend(), [first, second]);
-  assert.equal(queue.settle(first.clientId), first);
-  assert.equal(queue.settle(first.clientId), undefined);
-  assert.deepEqual(queue.toResend(), [second]);
-  assert.equal(queue.size, 1);
+  const tab = new Outbox(storage, "alice");
+  tab.add("lobby", first);
+  tab.add("lobby", second);
+  tab.add("lobby", first);
+  const reloaded = new Outbox(storage, "alice");
+  assert.deepEqual(reloaded.list("lobby"), [second, first], "a re-added frame is kept once");
+  assert.deepEqual(new Outbox(storage, "bob").list("lobby"), [], "another account sees none of it");
+  assert.deepEqual(reloaded.settle("lobby", first.clientId), first);
+  assert.equal(tab.settle("lobby", first.clientId), undefined);
+  assert.ok(tab.has("lobby", second.clientId));
+  assert.deepEqual(tab.rooms(), ["lobby"]);
+  tab.settle("lobby", second.clientId);
+  assert.deepEqual(tab.rooms(), []);
+  assert.equal(storage.getItem("cfm:outbox:alice"), null, "an empty outbox leaves nothing behind");
+  storage.setItem("cfm:outbox:alice", "not json");
+  assert.deepEqual(tab.list("lobby"), [], "a damaged entry reads as empty");
 });
 
-test("the seq log shows each message once, in order", () => {
-  const log = new SeqLog();
-  assert.equal(log.insert(5), 0);
-  assert.equal(log.insert(7), 1);
-  assert.equal(log.insert(6), 1);
-  assert.equal(log.insert(6), -1);
-  assert.equal(log.insert(1), 0);
-  assert.deepEqual(log.seqs, [1, 5, 6, 7]);
-  assert.equal(log.lastSeq, 7);
-  assert.equal(log.firstSeq, 1);
-  assert.equal(log.remove(5), 1);
-  assert.ok(!log.has(5));
+test("the timeline orders messages by seq, keeps system lines after what they followed, pending last", () => {
+  const alice = { id: "alice", name: "Alice" };
+  const line = new Timeline();
+  assert.equal(line.addChat({ seq: 5, sender: alice, ts: 0 }), 0);
+  assert.equal(line.addPending({ clientId: "c1", sender: alice, ts: 1 }), 1);
+  assert.equal(line.addChat({ seq: 7, sender: alice, ts: 2 }), 1);
+  assert.equal(line.addChat({ seq: 7, sender: alice, ts: 2 }), -1, "a message arriving twice is shown once");
+  assert.equal(line.addSystem("Alice has just sent you a nudge."), 2);
+  assert.equal(line.addChat({ seq: 6, sender: alice, ts: 1 }), 1);
+  assert.equal(line.addChat({ seq: 8, sender: alice, ts: 3 }), 4);
+  assert.deepEqual(line.entries.map((e) => e.key), ["s5", "s6", "s7", "y2", "s8", "cc1"]);
+  assert.equal(line.lastSeq, 8);
+  assert.equal(line.firstSeq, 5);
+  assert.ok(line.continues(1), "same sender within two minutes continues the group");
+  assert.ok(!line.continues(3), "a system line has no sender line");
+  assert.ok(!line.continues(4), "the sender line comes back after a system line");
+  assert.equal(line.remove("s6"), 1);
+  assert.ok(!line.hasSeq(6));
+  assert.equal(line.remove("s6"), -1);
+  assert.deepEqual(line.entries.map((e) => e.key), ["s5", "s7", "y2", "s8", "cc1"]);
+});
+
+test("unread: server snapshots, live arrivals and our own reads agree", () => {
+  const book = new UnreadBook();
+  assert.ok(book.serverSaid("dm", { count: 2, lastSeq: 4 }));
+  assert.ok(book.arrived("dm", 5));
+  assert.ok(!book.arrived("dm", 5), "the same message counts once");
+  assert.ok(!book.serverSaid("dm", { count: 3, lastSeq: 5 }), "the server's entry for it changes nothing");
+  assert.equal(book.count("dm"), 3);
+  assert.ok(book.read("dm", 5));
+  assert.equal(book.count("dm"), 0);
+  assert.ok(!book.serverSaid("dm", { count: 3, lastSeq: 5 }), "a snapshot that crossed our read brings no badge back");
+  assert.ok(!book.serverSaid("dm", { count: 1, lastSeq: 3 }), "an older snapshot is ignored");
+  assert.ok(book.serverSaid("dm", { count: 1, lastSeq: 6 }));
+  assert.ok(book.arrived("room", 9));
+  assert.equal(book.total(), 2);
+  book.clear();
+  assert.equal(book.total(), 0);
 });
 
 test("server clock keeps the least uncertain sample", () => {
@@ -80,6 +134,13 @@ test("presentation rules", () => {
   assert.equal(retryText(4000), "wait 4 seconds");
   assert.equal(retryText(200), "wait 1 second");
   assert.equal(dmRoomId("zoe", "alice"), "dm_alice____zoe");
+  assert.equal(dmPartnerName("dm_alice____zoe", "zoe"), "alice");
+  assert.equal(dmPartnerName("lobby", "zoe"), null);
+  assert.equal(nameWithStatus({ name: "Bob", status: "lunch" }), "Bob (Out to Lunch)");
+  assert.equal(nameWithStatus({ name: "Bob", status: "online" }), "Bob");
+  assert.equal(nameWithStatus({ name: "Bob", status: "away", blocked: true }), "Bob (Blocked)");
+  assert.equal(firstWords("Hi   Bob!\nHow are you?"), "Hi Bob! How are you?");
+  assert.equal(firstWords("one two three four", 12), "one two…");
   // A name ending in "_" runs into the separator: read by my own name.
   assert.equal(dmPartnerName(dmRoomId("ab_", "cd"), "cd"), "ab_");
   assert.equal(dmPartnerName(dmRoomId("ab_", "cd"), "ab_"), "cd");
