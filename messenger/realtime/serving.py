@@ -48,7 +48,7 @@ def run(*, host: str, port: int, workers: int, stdout, stderr) -> None:
     """Serve until stopped: one process (exec), or `workers` processes on one listening socket, restarted if they die."""
     if workers > 1 and settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels.layers.InMemory"):
         raise CommandError(
-            "Several processes need a shared channel layer: set REDIS_URL (and DATABASE_URL for "
+            "Several processes need a shared channel layer: set REDIS_URL or REDIS_SENTINELS (and DATABASE_URL for "
             "PostgreSQL) to run in production mode, or use --workers 1."
         )
     # One Prometheus sample directory per deployment, emptied at start (docs/OPERATIONS.md).
