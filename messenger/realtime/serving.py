@@ -100,6 +100,7 @@ def run(*, host: str, port: int, workers: int, stdout, stderr) -> None:
                 proc.terminate()
         for proc in procs.values():
             try:
-                proc.wait(timeout=10)
+                # Each drains its sockets first (messenger/realtime/draining.py).
+                proc.wait(timeout=settings.WS_DRAIN_S + 10)
             except subprocess.TimeoutExpired:
                 proc.kill()
