@@ -6,7 +6,8 @@
 
 each box in its own network namespace on a bridge (or, without namespaces,
 on its own loopback address). Usage: cluster.py up | down | status, and the
-box verbs the drills use: start-app HOST [PORT], kill-app HOST, start-redis BOX.
+box verbs the drills use: start-app HOST [PORT], kill-app HOST, start-redis BOX;
+`can-run` prints why a cluster cannot start here without installing anything.
 """
 
 import json
@@ -350,8 +351,33 @@ def down() -> None:
     say("cluster stopped and its state removed")
 
 
+def why_not() -> str | None:
+    """Why a short drill cannot run here without installing anything (CI), or None."""
+    if os.geteuid() != 0:
+        return "not root (namespaces, PostgreSQL as its own user)"
+    missing = [tool for tool in (*PACKAGES, "curl", "runuser") if shutil.which(tool) is None
+               and not Path(f"/usr/sbin/{tool}").exists()]
+    if t.PG_BIN is None or not (t.PG_BIN / "pg_basebackup").exists():
+        missing.append("postgresql (pg_basebackup)")
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if (t.STATE / "pids").exists():
+        return f"a cluster is already running from {t.STATE} (make cluster-down stops it)"
+    if not t.namespaces_allowed():
+        return "network namespaces are not allowed here"
+    return None
+
+
+def can_run() -> None:
+    reason = why_not()
+    if reason:
+        print(reason)
+        raise SystemExit(1)
+
+
 def main(argv: list[str]) -> int:
     verbs = {
+        "can-run": can_run,
         "up": up, "down": down, "status": status,
         "start-app": lambda host, *ports: [start_app(host, int(p)) for p in (ports or t.APP_PORTS)],
         "kill-app": kill_app, "start-redis": start_redis, "start-pg": start_pg,

@@ -34,6 +34,7 @@ import topology as t  # noqa: E402
 
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 PASSWORD = "drill-password-1"
+RESEND_S = 3
 TLS = ssl.create_default_context()
 TLS.check_hostname = False
 TLS.verify_mode = ssl.CERT_NONE
@@ -55,6 +56,8 @@ class Client:
         self.seen: Counter = Counter()
         self.out_of_order = 0
         self.pending: dict[str, str] = {}
+        # clientId -> when it was last sent (a chat with no ack after RESEND_S is sent again)
+        self.sent_at: dict[str, float] = {}
         self.closes: Counter = Counter()
         self.errors: Counter = Counter()
         self.chat_times: list[float] = []
@@ -95,10 +98,11 @@ class Client:
             for message in welcome["history"]:
                 self._saw(message, replay=True)
             self.ws = ws
-            for client_id, text in list(self.pending.items()):
-                await ws.send(json.dumps({"type": "chat", "clientId": client_id, "text": text}))
+            for client_id in list(self.pending):
+                await self._send(client_id)
             reader = asyncio.create_task(self._read(ws))
             stopper = asyncio.create_task(stop.wait())
+            resender = asyncio.create_task(self._resend_unacked())
             try:
                 await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
                 if reader.done():
@@ -107,6 +111,23 @@ class Client:
             finally:
                 reader.cancel()
                 stopper.cancel()
+                resender.cancel()
+
+    async def _send(self, client_id: str) -> None:
+        self.sent_at[client_id] = time.monotonic()
+        await self.ws.send(json.dumps({"type": "chat", "clientId": client_id, "text": self.pending[client_id]}))
+
+    async def _resend_unacked(self) -> None:
+        """The contract: no ack (UNAVAILABLE, a timeout) means send again with the same clientId."""
+        while True:
+            await asyncio.sleep(1 + random.random())
+            now = time.monotonic()
+            for client_id in [c for c in self.pending if now - self.sent_at.get(c, 0) > RESEND_S]:
+                if client_id in self.pending:
+                    try:
+                        await self._send(client_id)
+                    except ConnectionClosed:
+                        return
 
     async def _read(self, ws) -> None:
         async for raw in ws:
@@ -118,6 +139,9 @@ class Client:
                 self.pending.pop(frame["clientId"], None)
             elif frame["type"] == "error":
                 self.errors[frame.get("code", "?")] += 1
+                if frame.get("code") == "UNAVAILABLE" and frame.get("clientId") in self.pending:
+                    # Resent by _resend_unacked after a pause, not at once into the same outage.
+                    self.sent_at[frame["clientId"]] = time.monotonic()
 
     def _saw(self, message: dict, replay: bool) -> None:
         seq = message["seq"]
@@ -134,7 +158,7 @@ class Client:
         self.pending[client_id] = text
         if self.ws is not None:
             try:
-                await self.ws.send(json.dumps({"type": "chat", "clientId": client_id, "text": text}))
+                await self._send(client_id)
             except ConnectionClosed:
                 pass
 
