@@ -21,7 +21,7 @@ def render(*, server_name: str, upstreams: list[str], cert: str, key: str, stati
     port = https_listen.rsplit(":", 1)[-1]
     values = {
         "server_name": server_name,
-        "upstream_servers": "\n".join(f"    server {u} max_fails=1 fail_timeout=5s;" for u in upstreams),
+        "upstream_servers": "\n".join(f"    server {u} max_fails=0;" for u in upstreams),
         "cert": cert,
         "key": key,
         "static_root": static_root.rstrip("/"),

@@ -138,3 +138,34 @@ def test_static_files_come_from_nginx_not_the_app(front):
     assert "max-age=604800" in found.headers["Cache-Control"]
     # The app would serve this one (static/js/); nginx does not ask it.
     assert requests.get(proxy.url + "/static/js/socket.js", verify=False, timeout=10).status_code == 404
+
+
+def test_a_restarted_process_takes_websockets_again_at_once(front, make_user):
+    """Once every process behind nginx has been restarted (refusing connections meanwhile: 502),
+    new WebSockets are taken at once, several open side by side."""
+    proxy, servers = front
+    user = make_user("restart")
+    client = Api(servers[0].url)
+    client.session.headers["X-Forwarded-Proto"] = "https"
+    client.login(user.username)
+    room_id = new_room(client)
+    for server in servers:
+        server.stop()
+    assert requests.get(proxy.url + "/api/health", verify=False, timeout=10).status_code == 502
+    for server in servers:
+        server.start()
+    if not production_stack():
+        client.login(user.username)
+
+    async def open_sockets():
+        opened = []
+        for _ in range(6):
+            ws = await connect(f"{proxy.ws_url}/api/ws/room/{room_id}", ssl=tls_context(),
+                               additional_headers={"Authorization": f"Bearer {client.token}"})
+            opened.append((ws, json.loads(await asyncio.wait_for(ws.recv(), 10))["type"]))
+        # Open all at once: nginx counted the first one's success only when it ended.
+        for ws, _ in opened:
+            await ws.close()
+        return [kind for _, kind in opened]
+
+    assert run(open_sockets()) == ["welcome"] * 6
