@@ -56,11 +56,16 @@ def pid_of(name: str) -> int | None:
     if not path.exists():
         return None
     pid = int(path.read_text())
+    return pid if alive(pid) else None
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie (whoever started it may not be there to reap it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    return pid
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in state
 
 
 def kill(name: str, sig=signal.SIGKILL) -> bool:
@@ -345,6 +350,12 @@ def down() -> None:
             data = pg_dir(name) / "data"
             subprocess.run(as_postgres([str(t.PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                            capture_output=True)
+        # SIGTERM first: nginx's master then takes its workers with it.
+        kill(name, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while any(pid_of(name) for name in names) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for name in names:
         kill(name)
     network_down()
     shutil.rmtree(t.STATE, ignore_errors=True)

@@ -297,18 +297,9 @@ async def fault_rolling_restart(note: dict) -> None:
             name = f"{host}-{port}"
             pid = cluster.pid_of(name)
             cluster.kill(name, signal.SIGTERM)
-            while pid is not None and _alive(pid):
+            while pid is not None and cluster.alive(pid):
                 await asyncio.sleep(0.2)
             await asyncio.to_thread(cluster.start_app, host, port)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # The app process is a child of no one here: a zombie counts as gone.
-    return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
 
 
 PARTITION_S = 20
