@@ -220,7 +220,7 @@ def make_rooms(tokens: list[str], rooms: int) -> list[str]:
     ids = [f"drill-room-{n}" for n in range(rooms)]
     for index, room in enumerate(ids):
         response = requests.post(f"https://{t.address('edge')}/api/rooms", json={"id": room, "name": room},
-                                 headers={"Authorization": f"Bearer {tokens[index % len(tokens)]}"}, verify=False,
+                                 headers={"Authorization": f"Bearer {tokens[-1 - index % len(tokens)]}"}, verify=False,
                                  timeout=15)
         if response.status_code not in (201, 409):
             raise SystemExit(f"drills: could not create room {room}: {response.status_code} {response.text[:200]}")
