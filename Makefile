@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export HOST PORT
 
-.PHONY: screenshots run run-cluster test test-fast lint bench reliability venv deps dev-deps clean
+.PHONY: cluster cluster-drills cluster-status cluster-down screenshots run run-cluster test test-fast lint bench reliability venv deps dev-deps clean
 
 $(PY):
 	@echo "==> creating virtual environment in $(VENV) with $(PYTHON)"
@@ -41,6 +41,20 @@ run-cluster: deps
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo
 	@$(PY) manage.py serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# The production topology on this machine (docs/DEPLOYMENT.md); root: namespaces, packages, PostgreSQL.
+cluster: deps
+	@$(PY) scripts/cluster/cluster.py up
+
+# The fault drills against it (docs/RELIABILITY.md); DRILLS="redis-master app-host" runs some.
+cluster-drills: deps
+	@$(PY) scripts/cluster/drills.py $(DRILLS)
+
+cluster-status:
+	@$(PY) scripts/cluster/cluster.py status
+
+cluster-down:
+	@$(PY) scripts/cluster/cluster.py down
 
 test: dev-deps
 	@bash scripts/ci-browser-deps.sh

@@ -20,7 +20,7 @@ _counter = itertools.count(1)
 
 
 def production_stack() -> bool:
-    return bool(settings.REDIS_URL)
+    return settings.REDIS_ENABLED
 
 
 def unique_name(prefix: str = "u") -> str:

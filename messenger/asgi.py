@@ -15,7 +15,7 @@ from django.urls import re_path  # noqa: E402
 
 from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
 from messenger.operations import checks  # noqa: E402
-from messenger.realtime import library_patches  # noqa: E402
+from messenger.realtime import draining, library_patches  # noqa: E402
 from messenger.realtime.socket import NotFoundConsumer  # noqa: E402
 from messenger.web.static_files import SafeStaticFilesHandler  # noqa: E402
 from presence.routing import websocket_urlpatterns as presence_sockets  # noqa: E402
@@ -23,6 +23,7 @@ from presence.routing import websocket_urlpatterns as presence_sockets  # noqa: 
 # The server imports the application before it builds its protocol
 # factories, so the patches are in place for every connection.
 library_patches.install()
+draining.install()
 checks.warn_about_configuration()
 
 # Origins are checked by the consumers after accepting, so that a refused

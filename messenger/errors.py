@@ -33,6 +33,8 @@ CLOSE_TOO_BIG = 1009
 # A dependency (Redis) is down: reconnect with backoff (the 503 of sockets; the WebSocket library lets
 # applications close only with 1000 or 3000-4999, so not RFC 6455's 1013).
 CLOSE_TRY_AGAIN = 4503
+# RFC 6455's "service restart": the process is stopping; reconnect (with jitter) to another and resume with `since`.
+CLOSE_SERVICE_RESTART = 1012
 
 
 class Refused(Exception):

@@ -1,9 +1,9 @@
 """CF Messenger settings, read from the environment.
 
 Two modes:
-* embedded default (no REDIS_URL / DATABASE_URL): SQLite, the in-memory
-  channel layer and the local-memory cache, one process;
-* production mode (REDIS_URL and/or DATABASE_URL set): Redis for the channel
+* embedded default (no REDIS_URL / REDIS_SENTINELS / DATABASE_URL): SQLite,
+  the in-memory channel layer and the local-memory cache, one process;
+* production mode (REDIS_URL or REDIS_SENTINELS, and/or DATABASE_URL set): Redis for the channel
   layer, tokens and rate limits, PostgreSQL for data, several server processes.
 Every variable is listed with its default in README.md.
 """
@@ -44,7 +44,40 @@ def env_float(name: str, default: float) -> float:
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-PRODUCTION = bool(REDIS_URL or DATABASE_URL)
+
+
+def _redis_sentinel() -> dict | None:
+    """Redis behind Sentinel (REDIS_SENTINELS=host:port,... and REDIS_SENTINEL_MASTER, set instead of
+    REDIS_URL): every client asks the Sentinels for the master, and asks again after a failover."""
+    hosts = env_list("REDIS_SENTINELS")
+    if not hosts:
+        return None
+    master = os.environ.get("REDIS_SENTINEL_MASTER", "")
+    if not master or REDIS_URL:
+        raise ImproperlyConfigured(
+            "REDIS_SENTINELS needs REDIS_SENTINEL_MASTER (the name the Sentinels monitor) and replaces "
+            "REDIS_URL: set one way to reach Redis, not both (docs/DEPLOYMENT.md)."
+        )
+    sentinels = []
+    for host in hosts:
+        name, _, port = host.rpartition(":")
+        if not name or not port.isdigit():
+            raise ImproperlyConfigured(f"REDIS_SENTINELS: {host!r} is not host:port (for example 10.0.0.5:26379).")
+        sentinels.append((name.strip("[]"), int(port)))
+    sentinel_kwargs = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    if os.environ.get("REDIS_SENTINEL_PASSWORD"):
+        sentinel_kwargs["password"] = os.environ["REDIS_SENTINEL_PASSWORD"]
+    # The shape channels-redis takes as a host; redis_clients reads the same dict.
+    found = {"sentinels": sentinels, "master_name": master, "sentinel_kwargs": sentinel_kwargs,
+             "db": env_int("REDIS_DB", 0)}
+    if os.environ.get("REDIS_PASSWORD"):
+        found["password"] = os.environ["REDIS_PASSWORD"]
+    return found
+
+
+REDIS_SENTINEL = _redis_sentinel()
+REDIS_ENABLED = bool(REDIS_URL or REDIS_SENTINEL)
+PRODUCTION = bool(REDIS_ENABLED or DATABASE_URL)
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -55,7 +88,7 @@ def _secret_key() -> str:
         return key
     if PRODUCTION:
         sys.stderr.write(
-            "CF Messenger: SECRET_KEY is required in production mode (REDIS_URL or "
+            "CF Messenger: SECRET_KEY is required in production mode (REDIS_URL, REDIS_SENTINELS or "
             "DATABASE_URL is set). Generate one with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'\n"
         )
@@ -138,6 +171,9 @@ WS_MAX_FRAME_BYTES = 16 * 1024
 # (on a heartbeat or a written frame): a revocation whose event was lost closes it within this.
 SOCKET_EPOCH_TTL_S = env_float("SOCKET_EPOCH_TTL_S", 5)
 WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
+# On SIGTERM a server process closes its sockets with 1012 spread over this many seconds,
+# so that its clients do not all reconnect elsewhere at once (messenger/realtime/draining.py).
+WS_DRAIN_S = env_float("WS_DRAIN_S", 5)
 # WebSocket-level pings from the server. Dead peers are already
 # found by the contract's idle rule (4408 after WS_IDLE_TIMEOUT_S without a
 # frame; clients ping every 30 s), so these only keep quiet paths warm: at
@@ -261,8 +297,34 @@ TEMPLATES = [
     },
 ]
 
+
+
+def database_from_url(url: str) -> dict:
+    """dj-database-url's parse, plus libpq's multi-host form
+    (postgres://u@h1:5432,h2:5432/db?target_session_attrs=read-write), which it
+    rejects: HOST and PORT become libpq's comma lists, tried in order."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, tail = rest.partition("/")
+    userinfo, at, hostlist = netloc.rpartition("@")
+    if "," not in hostlist:
+        return dj_database_url.parse(url, conn_max_age=0)
+    hosts, ports = [], []
+    for entry in hostlist.split(","):
+        # [v6]:port, host:port or host
+        host, colon, port = entry.rpartition(":") if not entry.endswith("]") else ("", "", "")
+        if not colon or not port.isdigit():
+            host, port = entry, ""
+        hosts.append(host.strip("[]"))
+        ports.append(port)
+    parsed = dj_database_url.parse(f"{scheme}{sep}{userinfo}{at}multi-host{slash}{tail}", conn_max_age=0)
+    parsed["HOST"] = ",".join(hosts)
+    if any(ports):
+        parsed["PORT"] = ",".join(port or "5432" for port in ports)
+    return parsed
+
+
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
@@ -284,7 +346,7 @@ else:
     }
 
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "cfm")
-if REDIS_URL:
+if REDIS_ENABLED:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -293,6 +355,10 @@ if REDIS_URL:
             "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 2},
         }
     }
+    if REDIS_SENTINEL:
+        # Django's RedisCache takes URLs only: this one uses the project's client, which follows the master.
+        CACHES["default"].update(BACKEND="messenger.platform.redis_clients.SentinelCache", LOCATION="sentinel",
+                                 OPTIONS={})
     CHANNEL_LAYERS = {
         "default": {
             # The pub/sub layer publishes a group message once per group and
@@ -301,7 +367,7 @@ if REDIS_URL:
             "CONFIG": {
                 # Several Redis URLs shard channels and groups over them when
                 # one instance is not enough (README, production); same list everywhere.
-                "hosts": env_list("CHANNEL_LAYER_HOSTS") or [REDIS_URL],
+                "hosts": env_list("CHANNEL_LAYER_HOSTS") or [REDIS_SENTINEL or REDIS_URL],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", f"{CACHE_KEY_PREFIX}:ws"),
             },
         }
@@ -327,7 +393,7 @@ else:
 # of the database on the embedded default (created by migration 0005). Culling
 # starts at SESSION_CACHE_MAX_ENTRIES rows (expired ones go first).
 SESSION_CACHE_TABLE = "cfm_session_cache"
-if REDIS_URL:
+if REDIS_ENABLED:
     CACHES["sessions"] = dict(CACHES["default"])
 else:
     CACHES["sessions"] = {

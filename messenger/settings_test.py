@@ -28,7 +28,7 @@ else:
 # servers the tests start get the same prefix (tests/live.py).
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or f"cfmtest{os.getpid()}"
 os.environ["CACHE_KEY_PREFIX"] = CACHE_KEY_PREFIX
-if REDIS_URL:  # noqa: F405
+if REDIS_ENABLED:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX  # noqa: F405
     CACHES["sessions"]["KEY_PREFIX"] = CACHE_KEY_PREFIX  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{CACHE_KEY_PREFIX}:ws"  # noqa: F405

@@ -7,6 +7,11 @@ embedded default (one process) each user keeps a local equivalent. Async
 clients and their Lua scripts are cached here, one per event loop (a client
 is bound to the loop it was made on; tests and commands run short-lived
 loops, whose entries go with them).
+
+Redis is reached by URL (REDIS_URL) or through Sentinel (settings.REDIS_SENTINEL):
+then each client's pool asks the Sentinels for the master whenever it opens a
+connection, and drops connections to a master that became a replica, so every
+user follows a failover without restarting.
 """
 
 import asyncio
@@ -14,7 +19,12 @@ import weakref
 
 import redis
 import redis.asyncio as aioredis
+import redis.asyncio.sentinel
+import redis.sentinel
 from django.conf import settings
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2, "health_check_interval": 30}
 
 _sync_client: redis.Redis | None = None
 _async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
@@ -22,7 +32,11 @@ _scripts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref
 
 
 def enabled() -> bool:
-    return bool(settings.REDIS_URL)
+    return settings.REDIS_ENABLED
+
+
+def _master_options(sentinel: dict) -> dict:
+    return {"db": sentinel["db"], **({"password": sentinel["password"]} if "password" in sentinel else {})}
 
 
 def key(*parts: str) -> str:
@@ -32,9 +46,13 @@ def key(*parts: str) -> str:
 def sync_client() -> redis.Redis:
     global _sync_client
     if _sync_client is None:
-        _sync_client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
-        )
+        sentinel = settings.REDIS_SENTINEL
+        if sentinel:
+            _sync_client = redis.sentinel.Sentinel(
+                sentinel["sentinels"], sentinel_kwargs=sentinel["sentinel_kwargs"]
+            ).master_for(sentinel["master_name"], **_OPTIONS, **_master_options(sentinel))
+        else:
+            _sync_client = redis.Redis.from_url(settings.REDIS_URL, **_OPTIONS)
     return _sync_client
 
 
@@ -43,13 +61,13 @@ def async_client() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_timeout=5,
-            socket_connect_timeout=2,
-            health_check_interval=30,
-            max_connections=1000,
-        )
+        sentinel = settings.REDIS_SENTINEL
+        if sentinel:
+            client = redis.asyncio.sentinel.Sentinel(
+                sentinel["sentinels"], sentinel_kwargs=sentinel["sentinel_kwargs"]
+            ).master_for(sentinel["master_name"], max_connections=1000, **_OPTIONS, **_master_options(sentinel))
+        else:
+            client = aioredis.Redis.from_url(settings.REDIS_URL, max_connections=1000, **_OPTIONS)
         _async_clients[loop] = client
     return client
 
@@ -62,3 +80,17 @@ def script(source: str):
     if found is None:
         found = registered[source] = async_client().register_script(source)
     return found
+
+
+class _SentinelCacheClient(RedisCacheClient):
+    def get_client(self, key=None, *, write=False):
+        return sync_client()
+
+
+class SentinelCache(RedisCache):
+    """Django's Redis cache (tokens, django-ratelimit) on the master the Sentinels name:
+    Django's own backend takes URLs only."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _SentinelCacheClient

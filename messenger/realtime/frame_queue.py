@@ -38,6 +38,12 @@ class FrameQueue:
         cancelling a write half-way (stored, not yet fanned out) would be worse."""
         self._frames.clear()
 
+    async def idle(self) -> None:
+        """Wait until the frame being handled (if any) is done."""
+        worker = self._worker
+        if worker is not None and not worker.done():
+            await asyncio.shield(worker)
+
     async def _serve(self) -> None:
         # offer() runs while this task waits inside a handler (the loop then
         # sees the new frame) or after it has returned (offer starts another).

@@ -44,14 +44,28 @@ Inventory (verified with daphne 4.2.3, autobahn 26.10.2, Twisted 26.10.0):
    Anything unexpected takes daphne's ordinary path, and an error in the
    direct path is logged at ERROR and falls back to that path: a frame is
    never lost to it. Test: ...::test_direct_write_*.
+6. **Graceful restart hooks** (messenger/realtime/draining.py):
+   a. `on_sigterm` replaces Twisted's SIGTERM handler (which stops the
+      reactor at once, and daphne then cancels every consumer mid-write) once
+      the reactor runs; a second SIGTERM still stops it at once.
+   b. `stop_listening` closes this process's listening ports (Twisted's
+      `IReactorFDSet.getReaders`, `tcp.Port.stopListening`); with a listening
+      socket shared by several processes, only this process's copy closes.
+   c. `close_with_code` sends a close frame with any RFC 6455 code through
+      autobahn's `sendCloseFrame`: its public `sendClose` allows only 1000
+      and 3000-4999, so not 1012 ("service restart").
+   Test: tests/messenger/realtime/test_graceful_restart.py.
 """
 
+import asyncio
 import functools
 import importlib.metadata
 import inspect
 import logging
 import pprint
+import signal
 import struct
+import sys
 
 from django.conf import settings
 
@@ -115,6 +129,8 @@ def _missing_attributes() -> list[str]:
     # An instance attribute, set in FileDescriptor.__init__.
     if "self._tempDataLen = 0" not in inspect.getsource(abstract.FileDescriptor.__init__):
         missing.append("twisted FileDescriptor._tempDataLen")
+    if not callable(getattr(WebSocketProtocol, "sendCloseFrame", None)):
+        missing.append("autobahn WebSocketProtocol.sendCloseFrame")
     if "partial(self.handle_reply, protocol)" not in inspect.getsource(daphne_server.Server.create_application):
         missing.append("daphne Server.create_application's send=partial(self.handle_reply, protocol)")
     return missing
@@ -298,3 +314,53 @@ def _open_protocol(consumer):
     if protocol is None or protocol.state != protocol.STATE_OPEN:
         return None
     return protocol
+
+
+# 6. Graceful restart hooks.
+def on_sigterm(callback) -> None:
+    """Once the reactor runs, SIGTERM calls `callback()` on the event loop instead of stopping the reactor;
+    a second SIGTERM stops it. Does nothing outside a server process (no reactor was installed by daphne)."""
+    if "twisted.internet.reactor" not in sys.modules:
+        return
+    from twisted.internet import reactor
+
+    def take_sigterm():
+        loop = asyncio.get_event_loop()
+        received = []
+
+        def handler(signum, frame):
+            if received:
+                loop.call_soon_threadsafe(reactor.stop)
+                return
+            received.append(signum)
+            loop.call_soon_threadsafe(callback)
+
+        signal.signal(signal.SIGTERM, handler)
+
+    reactor.callWhenRunning(take_sigterm)
+
+
+def stop_listening() -> int:
+    """Close this process's listening TCP ports; returns how many."""
+    from twisted.internet import reactor, tcp
+
+    ports = [reader for reader in reactor.getReaders() if isinstance(reader, tcp.Port)]
+    for port in ports:
+        port.stopListening()
+    return len(ports)
+
+
+def stop_server() -> None:
+    from twisted.internet import reactor
+
+    if reactor.running:
+        reactor.stop()
+
+
+def close_with_code(consumer, code: int, reason: str) -> bool:
+    """Send the close frame (code, reason) on the consumer's socket; False when it is not open."""
+    protocol = _open_protocol(consumer)
+    if protocol is None:
+        return False
+    protocol.sendCloseFrame(code=code, reasonUtf8=reason.encode()[:123], isReply=False)
+    return True

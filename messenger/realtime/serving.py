@@ -48,7 +48,7 @@ def run(*, host: str, port: int, workers: int, stdout, stderr) -> None:
     """Serve until stopped: one process (exec), or `workers` processes on one listening socket, restarted if they die."""
     if workers > 1 and settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels.layers.InMemory"):
         raise CommandError(
-            "Several processes need a shared channel layer: set REDIS_URL (and DATABASE_URL for "
+            "Several processes need a shared channel layer: set REDIS_URL or REDIS_SENTINELS (and DATABASE_URL for "
             "PostgreSQL) to run in production mode, or use --workers 1."
         )
     # One Prometheus sample directory per deployment, emptied at start (docs/OPERATIONS.md).
@@ -100,6 +100,7 @@ def run(*, host: str, port: int, workers: int, stdout, stderr) -> None:
                 proc.terminate()
         for proc in procs.values():
             try:
-                proc.wait(timeout=10)
+                # Each drains its sockets first (messenger/realtime/draining.py).
+                proc.wait(timeout=settings.WS_DRAIN_S + 10)
             except subprocess.TimeoutExpired:
                 proc.kill()

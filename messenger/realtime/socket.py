@@ -25,7 +25,7 @@ from messenger.accounts import auth, tokens
 from messenger.operations import analytics
 from messenger.platform import clientip, db_async, fanout, log_context, metrics, text_rules
 from messenger.platform.outage import unavailable
-from messenger.realtime import socket_cap
+from messenger.realtime import library_patches, socket_cap
 from messenger.realtime.frame_errors import error_frame, validation_error
 from messenger.realtime.frame_queue import FrameQueue
 from messenger.realtime.origin import host_allowed, origin_allowed
@@ -95,6 +95,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
     token_hash = ""
     via = ""
     _closing = False
+    # Set by a graceful restart: frames that arrive now are not handled (the client resends what has no ack).
+    _draining = False
     _counted_address: str | None = None
     _joined_user_group = False
     # Group events that arrive while the socket is opening, in order; None once it is open.
@@ -266,6 +268,21 @@ class SocketConsumer(AsyncWebsocketConsumer):
         log.info("socket closing", extra={"kind": self.kind, "code": code, "reason": reason})
         await self.close(code)
 
+    async def close_for_restart(self):
+        """A graceful restart (messenger.realtime.draining): frames not started are dropped, the one
+        being handled finishes (a chat's ack goes out), then 1012, which the client answers by
+        reconnecting elsewhere with `since`."""
+        if self._closing or self._draining:
+            return
+        self._draining = True
+        self._work.drop()
+        await self._work.idle()
+        if self._closing:
+            return
+        self._closing = True
+        log.info("socket closing", extra={"kind": self.kind, "code": errors.CLOSE_SERVICE_RESTART, "reason": "restart"})
+        library_patches.close_with_code(self, errors.CLOSE_SERVICE_RESTART, "service restart")
+
     # --- frames in ----------------------------------------------------------
 
     async def dispatch(self, message):
@@ -297,7 +314,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         """Runs as each frame arrives: the limits are counted here, at arrival
         times, and the handler runs later in the socket's FrameQueue, so a slow
         handler never hides a flood (daphne buffers frames without bound)."""
-        if self.user is None or self._closing:
+        if self.user is None or self._closing or self._draining:
             return
         now = time.monotonic()
         self.last_frame_at = now

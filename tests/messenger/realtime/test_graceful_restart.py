@@ -1,0 +1,114 @@
+"""Graceful restart of a live daphne process: SIGTERM under chat. It stops
+accepting at once, closes every socket with 1012 spread over WS_DRAIN_S,
+finishes the write it is doing (nothing stored goes unacknowledged, nothing
+acknowledged goes unstored) and exits cleanly."""
+
+import asyncio
+import json
+import signal
+import socket
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from chat.models import Message
+from conftest import Api
+from tests.wsclient import joined, new_room, run
+
+CLIENTS = 12
+DRAIN_S = 3
+# Below the flood limit (60 frames in 10 s).
+SEND_INTERVAL_S = 0.25
+
+
+class Talker:
+    def __init__(self, name: str):
+        self.name = name
+        self.sent: list[str] = []
+        self.acked: set[str] = set()
+        self.close_code: int | None = None
+        self.closed_at: float | None = None
+
+    async def run(self, ws_url: str, room_id: str, token: str, opened: asyncio.Event) -> None:
+        room, _ = await joined(ws_url, room_id, token)
+        opened.set()
+        sender = asyncio.create_task(self._send(room.ws))
+        try:
+            async for raw in room.ws:
+                frame = json.loads(raw)
+                if frame["type"] == "ack":
+                    self.acked.add(frame["clientId"])
+        except ConnectionClosed:
+            pass
+        self.closed_at = time.monotonic()
+        self.close_code = room.ws.close_code
+        sender.cancel()
+
+    async def _send(self, ws) -> None:
+        number = 0
+        while True:
+            client_id = f"{self.name}-{number}"
+            number += 1
+            try:
+                await ws.send(json.dumps({"type": "chat", "clientId": client_id, "text": "draining"}))
+            except ConnectionClosed:
+                return
+            self.sent.append(client_id)
+            await asyncio.sleep(SEND_INTERVAL_S)
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return False
+    except ConnectionRefusedError:
+        return True
+
+
+@pytest.mark.timeout(120)
+def test_sigterm_drains_with_1012_spread_and_loses_no_write(start_server, make_user):
+    server = start_server("drain", env={"WS_DRAIN_S": str(DRAIN_S), "CHAT_RATE_LIMIT": "100000"})
+    clients = []
+    for _ in range(CLIENTS):
+        user = make_user("drain")
+        client = Api(server.url)
+        client.login(user.username)
+        clients.append(client)
+    room_id = new_room(clients[0])
+    talkers = [Talker(f"t{n}") for n in range(CLIENTS)]
+    observed = {}
+
+    async def scenario():
+        events = [asyncio.Event() for _ in talkers]
+        tasks = [asyncio.create_task(t.run(server.ws_url, room_id, c.token, e))
+                 for t, c, e in zip(talkers, clients, events, strict=True)]
+        for event in events:
+            await asyncio.wait_for(event.wait(), 15)
+        await asyncio.sleep(1.5)
+        server.proc.send_signal(signal.SIGTERM)
+        observed["term_at"] = time.monotonic()
+        await asyncio.sleep(0.5)
+        observed["refusing"] = await asyncio.to_thread(refuses_connections, server.port)
+        observed["open_after_0_5_s"] = sum(t.close_code is None for t in talkers)
+        await asyncio.wait_for(asyncio.gather(*tasks), DRAIN_S + 10)
+
+    run(scenario())
+    exit_code = server.proc.wait(timeout=15)
+    term_at = observed["term_at"]
+    closes = sorted(t.closed_at - term_at for t in talkers)
+    sent = {cid for t in talkers for cid in t.sent}
+    acked = {cid for t in talkers for cid in t.acked}
+    stored = set(Message.objects.filter(room_id=room_id).values_list("client_id", flat=True))
+    print(f"FIGURE graceful restart: closes from {closes[0]:.2f} s to {closes[-1]:.2f} s after SIGTERM, "
+          f"{len(acked)} acked of {len(sent)} sent, exit {exit_code}")
+
+    assert observed["refusing"], "the process still accepted connections after SIGTERM"
+    assert observed["open_after_0_5_s"] >= CLIENTS // 2, "the closes were not spread"
+    assert [t.close_code for t in talkers] == [1012] * CLIENTS
+    assert closes[-1] - closes[0] >= DRAIN_S / 2
+    assert closes[-1] <= DRAIN_S + 2
+    assert stored == acked, "a write in flight was cut: stored without ack, or acked and not stored"
+    assert len(acked) >= CLIENTS * 4
+    assert exit_code == 0
+    assert "Traceback" not in server.log_text()
