@@ -33,6 +33,8 @@ export const CLOSE = Object.freeze({
   FLOOD: 4429,
   KICKED: 4000,
   TOO_BIG: 1009,
+  // The server process is restarting: reconnecting (with backoff's jitter) reaches another one.
+  SERVICE_RESTART: 1012,
   TRY_AGAIN: 4503,
 });
 
