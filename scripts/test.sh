@@ -3,7 +3,7 @@
 # DATABASE_URL for production mode), and fails on a run that ran no test.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-stack="embedded (SQLite, in-memory layer, local-memory cache)"
+stack="embedded (SQLite, in-memory layer, sessions in a database table)"
 [ -n "${REDIS_URL:-}${DATABASE_URL:-}" ] && stack="production (REDIS_URL=${REDIS_URL:-unset}, DATABASE_URL=${DATABASE_URL:+set})"
 echo "==> running the test suite on the $stack stack"
 .venv/bin/python -m pytest "$@"
