@@ -8,6 +8,7 @@ import { STATUS_LABELS, dmPartnerName, dmRoomId, firstWords } from "./lib/format
 import { Outbox } from "./lib/outbox.js";
 import { UnreadBook } from "./lib/unread.js";
 import { MainWindow } from "./mainwindow.js";
+import { loadPrefs } from "./prefs.js";
 import { SignInWindow } from "./signin.js";
 import { messageDing } from "./sound.js";
 import { flashTitle, stopFlashing } from "./titleflash.js";
@@ -46,6 +47,7 @@ class App {
   signedIn(user) {
     this.me = user;
     this.signedOut = false;
+    loadPrefs(user.id);
     this.outbox = new Outbox(window.localStorage, user.id);
     this.main.start(user);
     this.main.focusList();
