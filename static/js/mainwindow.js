@@ -127,6 +127,9 @@ export class MainWindow {
       this.onPresence(frame.user);
     } else if (frame.type === "unread") {
       this.app.serverUnread(frame.rooms || []);
+    } else if (frame.type === "conversation" && frame.room) {
+      // Someone put us into a group conversation (docs/PROTOCOL.md §9).
+      this.app.conversationFrame?.(frame.room, frame.by);
     } else if (frame.type === "contactAdded" && frame.user) {
       if (!this.contacts.has(frame.user.id) && !this.blocked.has(frame.user.id)) this.waiting.set(frame.user.id, { ...frame.user, reason: "added you" });
       this.renderWaiting();
@@ -141,12 +144,15 @@ export class MainWindow {
       // Our own frame: the confirmation of a change, or the server's automatic away.
       this.me = { ...this.me, ...user };
       this.renderMe();
+      this.app.meChanged?.(this.me);
       return;
     }
     const before = this.contacts.get(user.id);
     if (!before && !this.rosterLoaded) return;
     this.contacts.set(user.id, user);
     this.renderContacts();
+    // Open conversation windows follow the name, picture and status.
+    this.app.contactChanged?.(user);
     if (before && before.status === "offline" && user.status !== "offline" && !this.busy) {
       this.toast(`${user.name} has just signed in.`, user);
       signInChime();
