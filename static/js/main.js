@@ -4,7 +4,7 @@
 import * as api from "./api.js";
 import { Conversation } from "./conversation.js";
 import { ERROR } from "./lib/codes.js";
-import { STATUS_LABELS, dmPartnerName, dmRoomId, firstWords } from "./lib/format.js";
+import { STATUS_LABELS, dmPartnerName, dmRoomId, errorWords, firstWords, groupTitle, isGroupRoom } from "./lib/format.js";
 import { Outbox } from "./lib/outbox.js";
 import { UnreadBook } from "./lib/unread.js";
 import { MainWindow } from "./mainwindow.js";
@@ -22,6 +22,8 @@ if (serverStatuses) {
 class App {
   constructor() {
     this.conversations = new Map();
+    // The group conversations (gc_) I am in, by id, as the server last told.
+    this.groups = new Map();
     this.unread = new UnreadBook();
     this.winks = [];
     this.bots = [];
@@ -53,8 +55,26 @@ class App {
     this.main.focusList();
     this.loadWinks();
     this.loadBots();
+    this.loadGroups();
     // Messages that waited in this browser since the last visit go out now.
     this.outbox.rooms().forEach((roomId) => this.openRoom(roomId, this.roomTitle(roomId), { background: true }));
+  }
+
+  // The group conversations I am in, so their windows have titles and
+  // members before their sockets answer (and after a reload).
+  async loadGroups() {
+    try {
+      const { conversations } = await api.get("/api/conversations");
+      conversations.forEach((room) => this.rememberGroup(room));
+    } catch {
+      this.groups.clear();
+    }
+  }
+
+  rememberGroup(room) {
+    this.groups.set(room.id, room);
+    const conversation = this.conversations.get(room.id);
+    if (conversation) conversation.groupLoaded(room);
   }
 
   async loadWinks() {
@@ -78,6 +98,9 @@ class App {
   }
 
   roomTitle(roomId) {
+    const group = this.groups.get(roomId);
+    if (group) return groupTitle(group.members || [], this.me.id);
+    if (isGroupRoom(roomId)) return "Group conversation";
     const partner = dmPartnerName(roomId, this.me.id);
     if (!partner) return roomId;
     const user = this.knownUser(partner);
@@ -109,6 +132,65 @@ class App {
     }
     if (!background) conversation.focus();
     return conversation;
+  }
+
+  // --- group conversations (docs/PROTOCOL.md §9 item 26) ----------------------
+
+  // Contacts I may ask into a conversation: not the people I blocked (the
+  // server refuses other blocks with words the window shows).
+  inviteCandidates() {
+    return [...this.main.contacts.values()].filter((user) => !this.main.blocked.has(user.id));
+  }
+
+  // From a DM, inviting starts a new group of the three; from a group, it adds.
+  async invite(conversation, user) {
+    conversation.clearError();
+    try {
+      if (conversation.isGroup) {
+        const { room } = await api.post(`/api/conversations/${encodeURIComponent(conversation.roomId)}/members`, { username: user.id });
+        this.rememberGroup(room);
+      } else {
+        const { room } = await api.post("/api/conversations", { members: [conversation.partnerId, user.id] });
+        this.rememberGroup(room);
+        this.openRoom(room.id, groupTitle(room.members || [], this.me.id));
+      }
+    } catch (error) {
+      conversation.showError(`${user.name} could not be invited. ${errorWords(error.message)}`);
+    }
+  }
+
+  async leaveConversation(conversation) {
+    try {
+      await api.del(`/api/conversations/${encodeURIComponent(conversation.roomId)}/members/me`);
+    } catch (error) {
+      // Not a member any more (404/403): the window goes all the same.
+      if (error.status !== 403 && error.status !== 404) {
+        conversation.showError(`You are still in this conversation. ${errorWords(error.message)}`);
+        return;
+      }
+    }
+    this.groups.delete(conversation.roomId);
+    this.unread.rooms.delete(conversation.roomId);
+    this.closeConversation(conversation.roomId);
+    this.repaintUnread();
+  }
+
+  // Someone put me into a group conversation: its window opens behind the one in use.
+  conversationFrame(room, by) {
+    if (!room || !room.id) return;
+    this.rememberGroup(room);
+    if (this.conversations.has(room.id) || this.main.busy) return;
+    this.openRoom(room.id, groupTitle(room.members || [], this.me.id), { background: true });
+    if (by && by.id !== this.me.id) this.main.toast(`${by.name} has invited you to a conversation.`, by, () => this.openRoom(room.id, this.roomTitle(room.id)));
+  }
+
+  contactChanged(user) {
+    this.conversations.forEach((conversation) => conversation.contactChanged(user));
+  }
+
+  meChanged(me) {
+    this.me = { ...this.me, ...me };
+    this.conversations.forEach((conversation) => conversation.meChanged(this.me));
   }
 
   closeConversation(roomId) {
@@ -165,7 +247,7 @@ class App {
   // behind the one in use (while Busy, only a toast says so).
   async incoming(roomId) {
     const partner = dmPartnerName(roomId, this.me.id);
-    if (!partner) return;
+    if (!partner && !isGroupRoom(roomId)) return;
     let message = null;
     try {
       const { messages } = await api.get(`/api/rooms/${encodeURIComponent(roomId)}/messages?limit=1`);
@@ -173,11 +255,12 @@ class App {
     } catch {
       // The window (or the badge) still tells of it; the toast just has no words.
     }
-    if (message && message.sender && message.sender.id !== this.me.id) this.main.strangerWrote(message.sender);
+    if (partner && message && message.sender && message.sender.id !== this.me.id) this.main.strangerWrote(message.sender);
     if (!this.main.busy && !this.conversations.has(roomId)) {
-      this.openRoom(roomId, message ? message.sender.name : this.roomTitle(roomId), { background: true });
+      this.openRoom(roomId, partner && message ? message.sender.name : this.roomTitle(roomId), { background: true });
     }
-    this.attention(roomId, message || { sender: this.knownUser(partner) || { id: partner, name: partner }, text: "" });
+    const someone = partner ? this.knownUser(partner) || { id: partner, name: partner } : { id: "", name: this.roomTitle(roomId) };
+    this.attention(roomId, message || { sender: someone, text: "" });
   }
 
   // Toast, sound and title flash for a message the person has not seen.

@@ -1,10 +1,14 @@
-// In-page windows: dragged by their title bar (pointer or arrow keys), raised
-// on focus, closed by their X button or Esc, and always kept on the visible
-// desktop: on open, while dragged, and when the browser window shrinks.
+// In-page windows: dragged by their title bar (pointer or arrow keys), resized
+// by their grip (pointer or arrow keys), raised on focus, closed by their X
+// button or Esc, minimised to the strip at the bottom of the desktop, and
+// always kept on the visible desktop: on open, while dragged or resized, and
+// when the browser window shrinks.
 let topZ = 10;
 let cascade = 0;
 // Below this width every window fills the screen (the CSS does the same).
 const PHONE_MAX_WIDTH = 700;
+const MIN_WIDTH = 320;
+const MIN_HEIGHT = 260;
 
 function desktop() {
   return document.getElementById("desktop");
@@ -39,8 +43,44 @@ export function clamp(win, left = win.offsetLeft, top = win.offsetTop) {
   win.style.maxHeight = `${area.height}px`;
   const maxLeft = Math.max(0, area.width - win.offsetWidth);
   const maxTop = Math.max(0, area.height - win.offsetHeight);
-  win.style.left = `${Math.round(Math.min(Math.max(0, left), maxLeft))}px`;
-  win.style.top = `${Math.round(Math.min(Math.max(0, top), maxTop))}px`;
+  const x = Math.round(Math.min(Math.max(0, left), maxLeft));
+  const y = Math.round(Math.min(Math.max(0, top), maxTop));
+  win.style.left = `${x}px`;
+  win.style.top = `${y}px`;
+  // Grown by its grip, a window stops at the desktop's edge.
+  win.style.maxWidth = `${area.width - x}px`;
+  win.style.maxHeight = `${area.height - y}px`;
+}
+
+function resizeTo(win, width, height) {
+  const area = desktop().getBoundingClientRect();
+  win.style.width = `${Math.round(Math.max(MIN_WIDTH, Math.min(width, area.width - win.offsetLeft)))}px`;
+  win.style.height = `${Math.round(Math.max(MIN_HEIGHT, Math.min(height, area.height - win.offsetTop)))}px`;
+}
+
+// The grip in the bottom-right corner: dragged, or arrow keys when focused.
+function makeResizable(win, grip) {
+  grip.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    raise(win);
+    const startX = event.clientX - win.offsetWidth;
+    const startY = event.clientY - win.offsetHeight;
+    grip.setPointerCapture(event.pointerId);
+    const move = (e) => resizeTo(win, e.clientX - startX, e.clientY - startY);
+    const up = () => {
+      grip.removeEventListener("pointermove", move);
+      grip.removeEventListener("pointerup", up);
+    };
+    grip.addEventListener("pointermove", move);
+    grip.addEventListener("pointerup", up);
+  });
+  grip.addEventListener("keydown", (event) => {
+    const step = event.shiftKey ? 40 : 10;
+    const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
+    if (!delta) return;
+    event.preventDefault();
+    resizeTo(win, win.offsetWidth + delta[0], win.offsetHeight + delta[1]);
+  });
 }
 
 export function place(win) {
@@ -81,6 +121,54 @@ export function makeWindow(win, { onClose, onEscape = () => false }) {
     if (!onEscape()) onClose();
   });
   win.querySelector(".xp-close").addEventListener("click", onClose);
+  const grip = win.querySelector(".xp-grip");
+  if (grip) makeResizable(win, grip);
+}
+
+// --- the strip of minimised windows --------------------------------------
+
+function taskbar() {
+  return document.getElementById("taskbar");
+}
+
+function showTaskbar() {
+  const bar = taskbar();
+  const any = bar.querySelector(".taskbar__item") !== null;
+  bar.hidden = !any;
+  document.body.classList.toggle("has-taskbar", any);
+  clampAll();
+}
+
+// Hides the window and puts a button for it in the strip; the button (click,
+// Enter or Space) calls onRestore. Returns the button, which the owner keeps
+// up to date (title, unread count) and focuses.
+export function minimise(win, { onRestore }) {
+  win.hidden = true;
+  win.classList.remove("is-active");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "taskbar__item";
+  button.addEventListener("click", onRestore);
+  const item = document.createElement("li");
+  item.append(button);
+  taskbar().querySelector(".taskbar__list").append(item);
+  showTaskbar();
+  return button;
+}
+
+// Takes a window's button out of the strip (restored, or closed while minimised).
+export function unstrip(button) {
+  if (!button) return;
+  button.closest("li").remove();
+  showTaskbar();
+}
+
+// Takes the window's button out of the strip and shows the window in front.
+export function restore(win, button) {
+  unstrip(button);
+  win.hidden = false;
+  clamp(win);
+  raise(win);
 }
 
 export function clampAll() {

@@ -16,12 +16,12 @@ def test_chat_both_ways_with_typing_and_emoticons(pair):
     expect(a.page.locator(f'.contact[data-user="{bob.username}"] .status-icon--online')).to_be_visible()
 
     a_win.get_by_label("Message", exact=True).press_sequentially("hel")
-    expect(b_win.locator(".conv__typing")).to_have_text("Alice ✿ is typing…")
+    expect(b_win.locator(".conv__typing")).to_have_text("Alice ✿ is typing a message.")
     a_win.get_by_label("Message", exact=True).press_sequentially("lo Bob :) (coffee)")
     a_win.get_by_label("Message", exact=True).press("Enter")
     b_message = b_win.locator(".msg", has_text="hello Bob").first
     expect(b_message).to_be_visible()
-    expect(b_win.locator(".conv__typing")).to_have_text("")
+    expect(b_win.locator(".conv__statusbar")).to_contain_text("Last message received at")
     expect(b_message.locator('img.emoticon[alt=":)"]')).to_have_attribute("src", "/static/emoticons/smile.svg")
     expect(b_message.locator('img.emoticon[alt="(coffee)"]')).to_be_visible()
     expect(b_message.locator(".msg__sender")).to_have_text("Alice ✿ says:")

@@ -14,11 +14,56 @@ export function clockTime(ts) {
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
 }
 
+// MSN 7.5's status bar words while someone types.
 export function typingText(names) {
   if (names.length === 0) return "";
-  if (names.length === 1) return `${names[0]} is typing…`;
-  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
-  return "Several people are typing…";
+  if (names.length === 1) return `${names[0]} is typing a message.`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing a message.`;
+  return "Several people are typing a message.";
+}
+
+// The status bar otherwise: when the last message from someone else came, local time.
+export function lastReceivedText(ts) {
+  const date = new Date(ts);
+  const day = `${String(date.getDate()).padStart(2, "0")}/${String(date.getMonth() + 1).padStart(2, "0")}/${date.getFullYear()}`;
+  return `Last message received at ${clockTime(ts)} on ${day}`;
+}
+
+// A message's font style (docs/PROTOCOL.md §9 item 24) as the page may draw
+// it: the colour only when it is exactly #RRGGBB, whatever the server let by.
+const COLOR = /^#[0-9a-f]{6}$/i;
+export const DEFAULT_STYLE = Object.freeze({ color: "#000000", bold: false, italic: false });
+
+export function safeStyle(style) {
+  if (!style || typeof style !== "object") return null;
+  const safe = {
+    color: typeof style.color === "string" && COLOR.test(style.color) ? style.color.toLowerCase() : null,
+    bold: style.bold === true,
+    italic: style.italic === true,
+  };
+  return safe.color || safe.bold || safe.italic ? safe : null;
+}
+
+// The style a chat frame carries: none when it is the default, so a plain
+// message stays plain on the wire.
+export function styleToSend(style) {
+  const safe = safeStyle(style);
+  if (!safe || (safe.color === DEFAULT_STYLE.color && !safe.bold && !safe.italic)) return null;
+  return { color: safe.color || DEFAULT_STYLE.color, bold: safe.bold, italic: safe.italic };
+}
+
+// A group conversation is named by its other members, as MSN titled it.
+export function groupTitle(members, meId) {
+  const others = members.filter((user) => user.id !== meId).map((user) => user.name);
+  return others.length ? others.join(", ") : "Nobody else";
+}
+
+export const isGroupRoom = (roomId) => roomId.startsWith("gc_");
+
+// A server error message names its field first ("username: …"); people read the rest.
+export function errorWords(message) {
+  const words = String(message || "").replace(/^[a-z]+: /, "");
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 export function retryText(retryAfterMs) {

@@ -6,7 +6,8 @@ import { backoffDelay } from "../../../static/js/lib/backoff.js";
 import { ServerClock } from "../../../static/js/lib/clock.js";
 import { parseEmoticons } from "../../../static/js/lib/emoticons.js";
 import {
-  dmPartnerName, dmRoomId, firstWords, groupContacts, nameWithStatus, retryText, sameGroup, typingText,
+  DEFAULT_STYLE, dmPartnerName, dmRoomId, errorWords, firstWords, groupContacts, groupTitle, lastReceivedText, nameWithStatus,
+  retryText, safeStyle, sameGroup, styleToSend, typingText,
 } from "../../../static/js/lib/format.js";
 import { Outbox, clientIdFactory } from "../../../static/js/lib/outbox.js";
 import { Timeline } from "../../../static/js/lib/timeline.js";
@@ -128,9 +129,11 @@ test("presentation rules", () => {
   assert.ok(!sameGroup({ sender: alice, ts: 0 }, { sender: alice, ts: 180_000 }));
   assert.ok(!sameGroup({ sender: { id: "bob" }, ts: 0 }, { sender: alice, ts: 1 }));
   assert.equal(typingText([]), "");
-  assert.equal(typingText(["Alice"]), "Alice is typing…");
-  assert.equal(typingText(["A", "B"]), "A and B are typing…");
-  assert.equal(typingText(["A", "B", "C"]), "Several people are typing…");
+  assert.equal(typingText(["Alice"]), "Alice is typing a message.");
+  assert.equal(typingText(["A", "B"]), "A and B are typing a message.");
+  assert.equal(typingText(["A", "B", "C"]), "Several people are typing a message.");
+  // Local time, as MSN's status bar showed it.
+  assert.equal(lastReceivedText(new Date(2026, 10, 30, 14, 5).getTime()), "Last message received at 14:05 on 30/11/2026");
   assert.equal(retryText(4000), "wait 4 seconds");
   assert.equal(retryText(200), "wait 1 second");
   assert.equal(dmRoomId("zoe", "alice"), "dm_alice____zoe");
@@ -152,4 +155,24 @@ test("presentation rules", () => {
   ]);
   assert.deepEqual(groups.online.map((u) => u.id), ["b", "c"]);
   assert.deepEqual(groups.offline.map((u) => u.id), ["a"]);
+});
+
+test("message styles: only #RRGGBB colours are drawn, defaults are not sent", () => {
+  assert.deepEqual(safeStyle({ color: "#FF0000", bold: true }), { color: "#ff0000", bold: true, italic: false });
+  assert.deepEqual(safeStyle({ color: "red", italic: true }), { color: null, bold: false, italic: true });
+  assert.equal(safeStyle({ color: "#ff0000; background: url(x)" }), null);
+  assert.equal(safeStyle({ bold: "yes" }), null);
+  assert.equal(safeStyle(null), null);
+  assert.equal(safeStyle("#ff0000"), null);
+  assert.equal(styleToSend(DEFAULT_STYLE), null);
+  assert.deepEqual(styleToSend({ color: "#0000FF", bold: false, italic: false }), { color: "#0000ff", bold: false, italic: false });
+  assert.deepEqual(styleToSend({ color: "#000000", bold: true, italic: false }), { color: "#000000", bold: true, italic: false });
+});
+
+test("group titles and server error words", () => {
+  const people = [{ id: "alice", name: "Alice" }, { id: "bob", name: "Bob" }, { id: "carol", name: "Carol" }];
+  assert.equal(groupTitle(people, "alice"), "Bob, Carol");
+  assert.equal(groupTitle([people[0]], "alice"), "Nobody else");
+  assert.equal(errorWords("username: carol cannot join this conversation."), "Carol cannot join this conversation.");
+  assert.equal(errorWords("This conversation is full (20 people)."), "This conversation is full (20 people).");
 });
