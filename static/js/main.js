@@ -71,6 +71,7 @@ class App {
     }
   }
 
+  // A room with its members (the conversation endpoints' answers).
   rememberGroup(room) {
     this.groups.set(room.id, room);
     const conversation = this.conversations.get(room.id);
@@ -178,9 +179,11 @@ class App {
   // Someone put me into a group conversation: its window opens behind the one in use.
   conversationFrame(room, by) {
     if (!room || !room.id) return;
-    this.rememberGroup(room);
-    if (this.conversations.has(room.id) || this.main.busy) return;
-    this.openRoom(room.id, groupTitle(room.members || [], this.me.id), { background: true });
+    // The frame's room has no member list: an open window asks for it again.
+    const open = this.conversations.get(room.id);
+    if (open) open.loadGroup();
+    if (open || this.main.busy) return;
+    this.openRoom(room.id, this.groups.has(room.id) ? this.roomTitle(room.id) : room.name || "Group conversation", { background: true });
     if (by && by.id !== this.me.id) this.main.toast(`${by.name} has invited you to a conversation.`, by, () => this.openRoom(room.id, this.roomTitle(room.id)));
   }
 
