@@ -56,6 +56,8 @@ def test_invite_from_a_dm_chat_three_ways_and_leave(trio, api, daphne_server, ma
     # The DM is still there, apart.
     expect(a_win).to_be_visible()
 
+    a_group.get_by_label("Font colour").fill("#1a56c4")
+    a_group.get_by_role("button", name="Bold").click()
     send(a_group, "hello both of you")
     send(c_group, "hi from carol :)")
     send(b_group, "bob here")
@@ -63,6 +65,7 @@ def test_invite_from_a_dm_chat_three_ways_and_leave(trio, api, daphne_server, ma
         for text in ("hello both of you", "hi from carol", "bob here"):
             expect(window.locator(".msg", has_text=text)).to_have_count(1)
     expect(b_group.locator(".msg", has_text="hi from carol").locator(".msg__sender img.emoticon")).to_have_count(1)
+    expect(c_group.locator(".msg__text", has_text="hello both of you")).to_have_css("color", "rgb(26, 86, 196)")
     screenshot(a.page, "conversation-group.png")
 
     room_id = a_group.get_attribute("data-room")

@@ -233,4 +233,34 @@ def test_at_phone_width_windows_fill_the_screen_and_the_strip_works(pair):
     expect(b_win).to_be_visible()
     # Above the strip, the window still fills the width; the strip is gone.
     assert b_win.bounding_box()["width"] == 390
-    screenshot(b.page, "conversation-phone.png")
+
+
+def test_the_new_controls_pass_axe(pair):
+    from tests.ui.test_accessibility import blocking_violations
+
+    (_, a, a_win), (_, b, b_win) = pair()
+    send(b_win, "styled :) http://example.com/x")
+    expect(a_win.locator(".msg", has_text="styled")).to_be_visible()
+    a_win.get_by_role("button", name="Bold").click()
+    a_win.get_by_role("button", name="Emoticons").click()
+    assert blocking_violations(a.page) == []
+    a.page.keyboard.press("Escape")
+    a_win.get_by_role("button", name="Invite").click()
+    assert blocking_violations(a.page) == []
+    a.page.keyboard.press("Escape")
+    a_win.get_by_role("button", name="Minimise this conversation").click()
+    assert blocking_violations(a.page) == []
+
+
+def test_a_new_name_and_picture_reach_the_open_windows(pair, api):
+    (alice, a, a_win), (bob, b, b_win) = pair()
+    bob_api, _ = me(api, bob)
+    changed = bob_api.request("PATCH", "/api/auth/me", json={"displayName": "Bob (H)", "avatar": "/static/avatars/cat.svg"})
+    assert changed.status_code == 200, changed.text
+    # Alice's window: the title (as text), the To: line (with the emoticon drawn) and the top picture.
+    expect(a_win.locator(".xp-titlebar__text")).to_have_text("Bob (H) - Conversation")
+    expect(a_win.locator('.conv__to img.emoticon[alt="(H)"]')).to_be_visible()
+    expect(a_win.get_by_role("img", name="Display picture of Bob (H)")).to_have_attribute("src", "/static/avatars/cat.svg")
+    # Bob's own window: his picture at the bottom.
+    expect(b_win.get_by_role("img", name="Your display picture")).to_have_attribute("src", "/static/avatars/cat.svg")
+    assert a.errors == [] and b.errors == []
