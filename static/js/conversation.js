@@ -282,7 +282,7 @@ export class Conversation {
   async loadGroup() {
     try {
       const { room } = await api.get(`/api/conversations/${encodeURIComponent(this.roomId)}`);
-      this.groupLoaded(room);
+      this.app.rememberGroup(room);
     } catch (error) {
       // The socket says the same (4403 / 4404) in the window's own words.
       if (error.status !== 403 && error.status !== 404) this.showError(error.message);

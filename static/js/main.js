@@ -181,9 +181,12 @@ class App {
     if (!room || !room.id) return;
     // The frame's room has no member list: an open window asks for it again.
     const open = this.conversations.get(room.id);
-    if (open) open.loadGroup();
-    if (open || this.main.busy) return;
-    this.openRoom(room.id, this.groups.has(room.id) ? this.roomTitle(room.id) : room.name || "Group conversation", { background: true });
+    if (open) {
+      open.loadGroup();
+      return;
+    }
+    // While Busy, only the toast tells of it (as with a DM).
+    if (!this.main.busy) this.openRoom(room.id, this.groups.has(room.id) ? this.roomTitle(room.id) : room.name || "Group conversation", { background: true });
     if (by && by.id !== this.me.id) this.main.toast(`${by.name} has invited you to a conversation.`, by, () => this.openRoom(room.id, this.roomTitle(room.id)));
   }
 
