@@ -58,28 +58,32 @@ function resizeTo(win, width, height) {
   win.style.height = `${Math.round(Math.max(MIN_HEIGHT, Math.min(height, area.height - win.offsetTop)))}px`;
 }
 
-// The grip in the bottom-right corner: dragged, or arrow keys when focused.
-function makeResizable(win, grip) {
-  grip.addEventListener("pointerdown", (event) => {
-    event.preventDefault();
+// A handle of the window (its title bar, its grip) that follows the pointer
+// and the arrow keys (10 px, 40 with Shift): `start` gives the window's
+// current x and y, `apply` sets new ones (position or size).
+function handle(win, element, { start, apply }) {
+  element.addEventListener("pointerdown", (event) => {
+    if (event.target !== element && event.target.closest("button")) return;
     raise(win);
-    const startX = event.clientX - win.offsetWidth;
-    const startY = event.clientY - win.offsetHeight;
-    grip.setPointerCapture(event.pointerId);
-    const move = (e) => resizeTo(win, e.clientX - startX, e.clientY - startY);
+    const [x, y] = start();
+    const offsetX = event.clientX - x;
+    const offsetY = event.clientY - y;
+    element.setPointerCapture(event.pointerId);
+    const move = (e) => apply(e.clientX - offsetX, e.clientY - offsetY);
     const up = () => {
-      grip.removeEventListener("pointermove", move);
-      grip.removeEventListener("pointerup", up);
+      element.removeEventListener("pointermove", move);
+      element.removeEventListener("pointerup", up);
     };
-    grip.addEventListener("pointermove", move);
-    grip.addEventListener("pointerup", up);
+    element.addEventListener("pointermove", move);
+    element.addEventListener("pointerup", up);
   });
-  grip.addEventListener("keydown", (event) => {
+  element.addEventListener("keydown", (event) => {
     const step = event.shiftKey ? 40 : 10;
     const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
     if (!delta) return;
     event.preventDefault();
-    resizeTo(win, win.offsetWidth + delta[0], win.offsetHeight + delta[1]);
+    const [x, y] = start();
+    apply(x + delta[0], y + delta[1]);
   });
 }
 
@@ -90,29 +94,10 @@ export function place(win) {
 
 // What closes on Esc: the innermost popup a window reports first, then the window.
 export function makeWindow(win, { onClose, onEscape = () => false }) {
-  const bar = win.querySelector(".xp-titlebar");
-  bar.addEventListener("pointerdown", (event) => {
-    if (event.target.closest("button")) return;
-    raise(win);
-    const startX = event.clientX - win.offsetLeft;
-    const startY = event.clientY - win.offsetTop;
-    bar.setPointerCapture(event.pointerId);
-    const move = (e) => clamp(win, e.clientX - startX, e.clientY - startY);
-    const up = () => {
-      bar.removeEventListener("pointermove", move);
-      bar.removeEventListener("pointerup", up);
-    };
-    bar.addEventListener("pointermove", move);
-    bar.addEventListener("pointerup", up);
-  });
-  // Keyboard users move a focused title bar with the arrow keys.
-  bar.addEventListener("keydown", (event) => {
-    const step = event.shiftKey ? 40 : 10;
-    const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
-    if (!delta) return;
-    event.preventDefault();
-    clamp(win, win.offsetLeft + delta[0], win.offsetTop + delta[1]);
-  });
+  // Moved by its title bar (arrow keys when the bar is focused), resized by its grip.
+  handle(win, win.querySelector(".xp-titlebar"), { start: () => [win.offsetLeft, win.offsetTop], apply: (x, y) => clamp(win, x, y) });
+  const grip = win.querySelector(".xp-grip");
+  if (grip) handle(win, grip, { start: () => [win.offsetWidth, win.offsetHeight], apply: (w, h) => resizeTo(win, w, h) });
   win.addEventListener("pointerdown", () => raise(win));
   win.addEventListener("focusin", () => raise(win));
   win.addEventListener("keydown", (event) => {
@@ -121,8 +106,6 @@ export function makeWindow(win, { onClose, onEscape = () => false }) {
     if (!onEscape()) onClose();
   });
   win.querySelector(".xp-close").addEventListener("click", onClose);
-  const grip = win.querySelector(".xp-grip");
-  if (grip) makeResizable(win, grip);
 }
 
 // --- the strip of minimised windows --------------------------------------
