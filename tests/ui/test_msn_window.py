@@ -3,13 +3,14 @@ in two browser contexts: the To: line and both display pictures, one font
 style per message, the emoticon picker, links, the status bar, the resize
 grip and minimising to the strip (issue 16)."""
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import dm_room, screenshot, send
+from tests.ui.conftest import dm_room, open_conversation, screenshot, send
 from tests.wsclient import joined, run
 
 pytestmark = pytest.mark.browser
@@ -264,3 +265,32 @@ def test_a_new_name_and_picture_reach_the_open_windows(pair, api):
     # Bob's own window: his picture at the bottom.
     expect(b_win.get_by_role("img", name="Your display picture")).to_have_attribute("src", "/static/avatars/cat.svg")
     assert a.errors == [] and b.errors == []
+
+
+def test_a_refused_style_shows_the_error_line(pair):
+    """A style the server refuses (here put into the frame on its way out) is
+    shown like every refusal: the message struck through, the error in words."""
+    (alice, a), (bob, b) = pair(open_windows=False)
+
+    def spoil_the_style(ws):
+        server = ws.connect_to_server()
+
+        def from_page(message):
+            frame = json.loads(message)
+            if frame.get("type") == "chat":
+                frame["style"] = {"color": "red"}
+            server.send(json.dumps(frame))
+
+        ws.on_message(from_page)
+
+    a.page.route_web_socket(re.compile(r"/api/ws/room/"), spoil_the_style)
+    # The route takes hold in a page loaded after it (the session cookie signs Alice in again).
+    a.page.reload()
+    a.page.locator("#main-window").wait_for(state="visible")
+    a_win = open_conversation(a, bob.username)
+    send(a_win, "in a colour the server refuses")
+    failed = a_win.locator(".msg.is-failed", has_text="in a colour the server refuses")
+    expect(failed.locator(".msg__state")).to_have_text("not sent")
+    # The server's words name the field at fault.
+    expect(a_win.get_by_role("alert")).to_contain_text("color")
+    assert a.errors == []
