@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import befriend, open_conversation, screenshot, send, sign_in
+from tests.ui.conftest import befriend, screenshot, send, sign_in
 from tests.wsclient import open_room, run
 
 pytestmark = pytest.mark.browser
@@ -103,7 +103,9 @@ def test_a_block_between_people_is_shown_in_words(trio, api):
     carol_api.login(carol.username)
     assert carol_api.post(f"/api/contacts/{bob.username}/block").status_code == 200
     a_win.get_by_role("button", name="Invite").click()
-    a_win.get_by_role("dialog", name="Invite someone to this conversation").locator(f'[data-user="{carol.username}"]').click()
+    a_win.get_by_role("dialog", name="Invite someone to this conversation").locator(
+        f'[data-user="{carol.username}"]'
+    ).click()
     error = a_win.locator(".conv__error")
     expect(error).to_have_text(re.compile(r"^Carol \(L\) could not be invited\. .*cannot share a conversation\.$"))
     expect(a.page.locator('.conv[data-kind="group"]')).to_have_count(0)
@@ -139,6 +141,8 @@ def test_inviting_into_a_group_and_a_group_with_news_reopens(trio, api, make_use
     expect(b_group.locator(".sys", has_text="Dave has joined the conversation (invited by Alice ✿).")).to_be_visible()
     expect(a_group.locator(".sys", has_text="Dave has joined the conversation (invited by you).")).to_be_visible()
     expect(b_group.locator(".conv__to")).to_contain_text("Dave")
-    expect(a_group.locator(".xp-titlebar__text")).to_have_text(re.compile(r"(~\*Bob\*~, Dave|Dave, ~\*Bob\*~) - Conversation"))
+    expect(a_group.locator(".xp-titlebar__text")).to_have_text(
+        re.compile(r"(~\*Bob\*~, Dave|Dave, ~\*Bob\*~) - Conversation")
+    )
     for client in (a, b, c):
         assert client.errors == []

@@ -256,12 +256,16 @@ def test_the_new_controls_pass_axe(pair):
 def test_a_new_name_and_picture_reach_the_open_windows(pair, api):
     (alice, a, a_win), (bob, b, b_win) = pair()
     bob_api, _ = me(api, bob)
-    changed = bob_api.request("PATCH", "/api/auth/me", json={"displayName": "Bob (H)", "avatar": "/static/avatars/cat.svg"})
+    changed = bob_api.request(
+        "PATCH", "/api/auth/me", json={"displayName": "Bob (H)", "avatar": "/static/avatars/cat.svg"}
+    )
     assert changed.status_code == 200, changed.text
     # Alice's window: the title (as text), the To: line (with the emoticon drawn) and the top picture.
     expect(a_win.locator(".xp-titlebar__text")).to_have_text("Bob (H) - Conversation")
     expect(a_win.locator('.conv__to img.emoticon[alt="(H)"]')).to_be_visible()
-    expect(a_win.get_by_role("img", name="Display picture of Bob (H)")).to_have_attribute("src", "/static/avatars/cat.svg")
+    expect(a_win.get_by_role("img", name="Display picture of Bob (H)")).to_have_attribute(
+        "src", "/static/avatars/cat.svg"
+    )
     # Bob's own window: his picture at the bottom.
     expect(b_win.get_by_role("img", name="Your display picture")).to_have_attribute("src", "/static/avatars/cat.svg")
     assert a.errors == [] and b.errors == []
