@@ -264,7 +264,8 @@ export class Conversation {
     $(".conv__invite-list", this.invitePicker).replaceChildren(
       ...candidates.map((user) => {
         const button = h("button", { type: "button", className: "list-btn", "data-user": user.id },
-          statusIcon(user.status), h("span", { className: "list-btn__name" }, renderName(nameWithStatus(user))));
+          statusIcon(user.status), h("span", { className: "list-btn__name" }, renderName(nameWithStatus(user))),
+          user.bot ? h("span", { className: "handle", text: `@${user.id}` }) : null);
         button.addEventListener("click", () => {
           this.hidePopup(this.invitePicker, ".conv__invite-toggle");
           this.input.focus();

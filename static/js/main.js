@@ -137,10 +137,12 @@ class App {
 
   // --- group conversations (docs/PROTOCOL.md §9 item 26) ----------------------
 
-  // Contacts I may ask into a conversation: not the people I blocked (the
-  // server refuses other blocks with words the window shows).
+  // Who I may ask into a conversation: my contacts but the people I blocked
+  // (the server refuses other blocks with words the window shows), then the
+  // bots, who answer there when @mentioned.
   inviteCandidates() {
-    return [...this.main.contacts.values()].filter((user) => !this.main.blocked.has(user.id));
+    const contacts = [...this.main.contacts.values()].filter((user) => !this.main.blocked.has(user.id));
+    return [...contacts, ...this.bots.filter((bot) => !this.main.contacts.has(bot.id))];
   }
 
   // From a DM, inviting starts a new group of the three; from a group, it adds.

@@ -39,8 +39,9 @@ def test_invite_from_a_dm_chat_three_ways_and_leave(trio, api, daphne_server, ma
     invite = a_win.get_by_role("button", name="Invite")
     invite.click()
     picker = a_win.get_by_role("dialog", name="Invite someone to this conversation")
-    # Bob is already here: only Carol is offered.
-    expect(picker.get_by_role("button")).to_have_count(1)
+    # Bob is already here: Carol is offered, Bob is not.
+    expect(picker.locator(f'[data-user="{carol.username}"]')).to_be_visible()
+    expect(picker.locator(f'[data-user="{bob.username}"]')).to_have_count(0)
     picker.locator(f'[data-user="{carol.username}"]').click()
 
     a_group, b_group, c_group = group_window(a), group_window(b), group_window(c)
@@ -146,3 +147,26 @@ def test_inviting_into_a_group_and_a_group_with_news_reopens(trio, api, make_use
     )
     for client in (a, b, c):
         assert client.errors == []
+
+
+def test_a_bot_can_be_invited_and_answers_when_mentioned(pair):
+    from bots import services
+    from bots.personas import PERSONAS
+    from conftest import unique_name
+
+    persona = services.persona_upsert(**{**PERSONAS[0], "handle": unique_name("bot")})
+    # Made before the two sign in, so the page's list of bots has it.
+    (alice, a, a_win), (bob, b, b_win) = pair()
+    a_win.get_by_role("button", name="Invite").click()
+    choice = a_win.get_by_role("dialog", name="Invite someone to this conversation").locator(
+        f'[data-user="{persona.handle}"]'
+    )
+    expect(choice.locator(".handle")).to_have_text(f"@{persona.handle}")
+    choice.click()
+    a_group = group_window(a)
+    expect(a_group.locator(".conv__to")).to_contain_text(persona.display_name)
+    send(a_group, f"@{persona.handle} hello, how are you?")
+    reply = a_group.locator(".msg.is-bot").first
+    expect(reply).to_be_visible(timeout=20_000)
+    expect(group_window(b).locator(".msg.is-bot").first).to_be_visible()
+    assert a.errors == [] and b.errors == []
