@@ -14,6 +14,8 @@ import { pref, setPref } from "./prefs.js";
 export const MAX_PICTURE_BYTES = 1024 * 1024;
 
 let gallery = null;
+// The gallery is fetched before the dialog shows: a second click meanwhile opens nothing.
+let opening = false;
 
 async function galleryPictures() {
   if (!gallery) gallery = (await api.get("/api/avatars")).avatars;
@@ -30,6 +32,13 @@ function megabytes(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+// The server's words, and when a limit allows the next try.
+function refusal(failure) {
+  if (!failure.retryAfterS) return failure.message;
+  const minutes = Math.ceil(failure.retryAfterS / 60);
+  return `${failure.message} Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
+}
+
 function readAsDataUrl(file) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
@@ -43,6 +52,8 @@ function readAsDataUrl(file) {
 // null when nothing changed.
 export async function pictureDialog({ me, returnFocus = null }) {
   const dialog = $("#picture-dialog");
+  if (opening || dialog.open) return null;
+  opening = true;
   const preview = $("#picture-preview");
   const error = $("#picture-error");
   const fileInput = $("#picture-file");
@@ -61,6 +72,8 @@ export async function pictureDialog({ me, returnFocus = null }) {
     pictures = await galleryPictures();
   } catch (failure) {
     showError(`The gallery could not be loaded (${failure.message}); you can still browse for a picture of your own.`);
+  } finally {
+    opening = false;
   }
   const current = me.avatar || "";
   const own = current && !pictures.includes(current) ? [current] : [];
@@ -113,7 +126,7 @@ export async function pictureDialog({ me, returnFocus = null }) {
       updated = user;
       dialog.close("ok");
     } catch (failure) {
-      showError(failure.message);
+      showError(refusal(failure));
       ok.disabled = false;
     }
   };

@@ -4,8 +4,9 @@
 // silently.
 //
 // What the page asked to play is counted on window.__cfmSounds
-// ({ signin: 2, message: 1 }), muted sounds not: the observable a browser
-// test reads, since headless audio cannot be listened to.
+// ({ signin: 2, message: 1 }) and announced as a "cfm:sound" event on window;
+// muted sounds are neither. That is what a browser test observes, since
+// headless audio cannot be listened to.
 import { pref } from "./prefs.js";
 
 let context = null;
@@ -60,6 +61,7 @@ export const SOUNDS = Object.freeze({
 function counted(name) {
   const counts = (window.__cfmSounds ||= {});
   counts[name] = (counts[name] || 0) + 1;
+  window.dispatchEvent(new CustomEvent("cfm:sound", { detail: name }));
 }
 
 export function playSound(name) {

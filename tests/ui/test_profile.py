@@ -109,7 +109,7 @@ def test_a_gallery_pick_and_a_new_name_with_an_emoticon_reach_the_contact_live(p
     expect(row.locator(".contact__picture")).to_have_attribute("src", "/static/avatars/cat.svg")
 
     page.locator("#me-name").click()
-    editor = page.get_by_role("textbox", name="Your display name")
+    editor = page.get_by_role("textbox", name="Your name as your contacts see it")
     expect(editor).to_be_focused()
     expect(editor).to_have_value("Alice ✿")
     editor.fill("Alice (L) in love")
@@ -135,7 +135,7 @@ def test_a_name_like_someone_elses_is_refused_in_words(make_user, api, open_clie
     client = open_client()
     sign_in(client, me.username)
     client.page.locator("#me-name").click()
-    editor = client.page.get_by_role("textbox", name="Your display name")
+    editor = client.page.get_by_role("textbox", name="Your name as your contacts see it")
     editor.fill("C1ippy  fan")
     editor.press("Enter")
     expect(client.page.locator("#main-notice")).to_have_text(
@@ -173,3 +173,26 @@ def test_show_emoticons_off_shows_the_codes_and_survives_a_reload(make_user, api
     expect(switch).not_to_be_checked()
     switch.check()
     expect(name.locator("img.emoticon")).to_have_attribute("alt", "(L)")
+
+
+def test_the_display_picture_dialog_fits_a_phone(make_user, api, open_client):
+    alice = make_user("alice", display_name="Alice (L) :)")
+    bob = make_user("bob", display_name="Bob (coffee)")
+    befriend(api, alice, bob)
+    setter = api()
+    setter.login(bob.username)
+    client = open_client(width=390, height=760)
+    sign_in(client, alice.username)
+    page = client.page
+    page.locator("#me-pm").fill("gone fishing (ip) back soon")
+    page.locator("#me-pm").press("Enter")
+    expect(page.locator("#me-pm-view .emoticon")).to_have_attribute("alt", "(ip)")
+    expect(contact_row(client, bob.username).locator(".list-btn__name .emoticon")).to_have_attribute("alt", "(coffee)")
+    screenshot(page, "profile-main-390.png")
+    dialog = open_picture_dialog(client)
+    box = dialog.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    ok = dialog.get_by_role("button", name="OK")
+    ok.scroll_into_view_if_needed()
+    expect(ok).to_be_in_viewport()
+    screenshot(page, "profile-picture-dialog-390.png")
