@@ -113,12 +113,14 @@ def test_a_gallery_pick_and_a_new_name_with_an_emoticon_reach_the_contact_live(p
     expect(editor).to_be_focused()
     expect(editor).to_have_value("Alice ✿")
     editor.fill("Alice (L) in love")
+    screenshot(page, "profile-name-edit.png")
     editor.press("Enter")
     expect(page.locator("#me-name .emoticon")).to_have_attribute("alt", "(L)")
     expect(page.locator("#me-name")).to_be_focused()
     # Bob's list draws the heart, and the button still reads "Alice (L) in love".
     expect(row.locator(".list-btn__name img.emoticon")).to_have_attribute("title", "Red heart")
     expect(b.page.get_by_role("button", name="Online Alice (L) in love", exact=True)).to_be_visible()
+    screenshot(b.page, "profile-contact-renamed.png")
     # Esc leaves the name as it was.
     page.locator("#me-name").click()
     editor.fill("Something else")
