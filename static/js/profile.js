@@ -1,6 +1,6 @@
 // Your own profile from the contact list, as MSN had it: the "Display
 // Picture" dialog (the built-in gallery, or Browse… for a file of your own,
-// with a preview; OK applies) and the Options dialog (show emoticons, play
+// or one dropped on the dialog, with a preview; OK applies) and the Options dialog (show emoticons, play
 // sounds). Both are native <dialog>s: they trap the keyboard, Esc cancels,
 // and the focus goes back to the control that opened them.
 //
@@ -93,9 +93,8 @@ export async function pictureDialog({ me, returnFocus = null }) {
   ok.disabled = false;
 
   const browse = () => fileInput.click();
-  const picked = async () => {
-    const file = fileInput.files[0];
-    if (!file) return;
+  // A file from Browse… or dropped on the dialog: previewed, sent on OK.
+  const take = async (file) => {
     if (file.size > MAX_PICTURE_BYTES) {
       fileInput.value = "";
       showError(`"${file.name}" is ${megabytes(file.size)}: a display picture can be at most 1 MB. Pick a smaller picture.`);
@@ -109,6 +108,20 @@ export async function pictureDialog({ me, returnFocus = null }) {
     } catch {
       preview.src = "/static/img/buddy.svg";
     }
+  };
+  const picked = () => fileInput.files[0] && take(fileInput.files[0]);
+  const carriesFiles = (event) => [...event.dataTransfer.types].includes("Files");
+  const dragover = (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    dialog.classList.add("is-dropping");
+  };
+  const dragleave = () => dialog.classList.remove("is-dropping");
+  const drop = (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    dialog.classList.remove("is-dropping");
+    if (event.dataTransfer.files[0]) take(event.dataTransfer.files[0]);
   };
   const submit = async (event) => {
     if (event.submitter !== ok) return;
@@ -133,6 +146,8 @@ export async function pictureDialog({ me, returnFocus = null }) {
   $("#picture-browse").addEventListener("click", browse);
   fileInput.addEventListener("change", picked);
   $("#picture-form").addEventListener("submit", submit);
+  const drags = { dragover, dragleave, drop };
+  Object.entries(drags).forEach(([type, listener]) => dialog.addEventListener(type, listener));
 
   return new Promise((resolve) => {
     dialog.addEventListener(
@@ -141,6 +156,8 @@ export async function pictureDialog({ me, returnFocus = null }) {
         $("#picture-browse").removeEventListener("click", browse);
         fileInput.removeEventListener("change", picked);
         $("#picture-form").removeEventListener("submit", submit);
+        Object.entries(drags).forEach(([type, listener]) => dialog.removeEventListener(type, listener));
+        dialog.classList.remove("is-dropping");
         if (returnFocus && returnFocus.isConnected) returnFocus.focus();
         resolve(updated);
       },

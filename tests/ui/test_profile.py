@@ -198,3 +198,25 @@ def test_the_display_picture_dialog_fits_a_phone(make_user, api, open_client):
     ok.scroll_into_view_if_needed()
     expect(ok).to_be_in_viewport()
     screenshot(page, "profile-picture-dialog-390.png")
+
+
+def test_a_picture_dropped_on_the_dialog_is_previewed_and_becomes_yours(make_user, open_client):
+    me = make_user("drop")
+    client = open_client()
+    sign_in(client, me.username)
+    page = client.page
+    dialog = open_picture_dialog(client)
+    dropped = page.evaluate_handle(
+        """(bytes) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(bytes)], "dropped.png", { type: "image/png" }));
+          return transfer;
+        }""",
+        list(png(colour=(250, 200, 0))),
+    )
+    dialog.dispatch_event("drop", {"dataTransfer": dropped})
+    expect(dialog.locator("#picture-preview")).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+    dialog.get_by_role("button", name="OK").click()
+    expect(page.locator("#me-avatar")).to_have_attribute("src", UPLOADED)
+    page.reload()
+    expect(page.locator("#me-avatar")).to_have_attribute("src", UPLOADED)
