@@ -220,3 +220,18 @@ def test_a_picture_dropped_on_the_dialog_is_previewed_and_becomes_yours(make_use
     expect(page.locator("#me-avatar")).to_have_attribute("src", UPLOADED)
     page.reload()
     expect(page.locator("#me-avatar")).to_have_attribute("src", UPLOADED)
+
+
+def test_emoticons_in_a_name_are_drawn_in_the_toast_and_in_waiting_for_you(make_user, api, open_client):
+    me = make_user("alice", display_name="Alice")
+    carol = make_user("carol", display_name="Carol (f)")
+    client = open_client()
+    sign_in(client, me.username)
+    adder = api()
+    adder.login(carol.username)
+    assert adder.post("/api/contacts", {"username": me.username}).status_code == 201
+    toast = client.page.locator(".toast", has_text="has added you to their contact list.")
+    expect(toast.locator("img.emoticon")).to_have_attribute("alt", "(f)")
+    expect(toast.locator(".toast__text")).to_have_text("Carol has added you to their contact list.")
+    waiting = client.page.locator(f'#contacts-pending .contact[data-user="{carol.username}"]')
+    expect(waiting.locator("img.emoticon")).to_have_attribute("title", "Red rose")
