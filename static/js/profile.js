@@ -12,6 +12,8 @@ import { $, h } from "./dom.js";
 import { pref, setPref } from "./prefs.js";
 
 export const MAX_PICTURE_BYTES = 1024 * 1024;
+const ACCEPTED_TYPES = new Set(["image/png", "image/jpeg", "image/gif"]);
+const NO_PICTURE = "/static/img/buddy.svg";
 
 let gallery = null;
 // The gallery is fetched before the dialog shows: a second click meanwhile opens nothing.
@@ -37,6 +39,17 @@ function refusal(failure) {
   if (!failure.retryAfterS) return failure.message;
   const minutes = Math.ceil(failure.retryAfterS / 60);
   return `${failure.message} Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
+}
+
+// Whether the browser can draw it: a file that is no picture at all is
+// refused at once, in the server's words.
+function decodes(url) {
+  const image = new Image();
+  image.src = url;
+  return image.decode().then(
+    () => true,
+    () => false,
+  );
 }
 
 function readAsDataUrl(file) {
@@ -88,26 +101,37 @@ export async function pictureDialog({ me, returnFocus = null }) {
     return h("label", { className: "picture__choice", title: label }, radio, h("img", { src: url, alt: label, width: 48, height: 48 }));
   });
   $("#picture-choices").replaceChildren(...radios);
-  preview.src = current || "/static/img/buddy.svg";
+  preview.src = current || NO_PICTURE;
   fileInput.value = "";
   ok.disabled = false;
 
   const browse = () => fileInput.click();
   // A file from Browse… or dropped on the dialog: previewed, sent on OK.
+  // A refused file leaves nothing for OK to apply until another is picked.
+  const refuse = (text) => {
+    choice = { refused: text };
+    fileInput.value = "";
+    preview.src = current || NO_PICTURE;
+    showError(text);
+  };
   const take = async (file) => {
+    dialog.querySelectorAll('input[name="picture"]').forEach((radio) => (radio.checked = false));
     if (file.size > MAX_PICTURE_BYTES) {
-      fileInput.value = "";
-      showError(`"${file.name}" is ${megabytes(file.size)}: a display picture can be at most 1 MB. Pick a smaller picture.`);
+      refuse(`"${file.name}" is ${megabytes(file.size)}: a display picture can be at most 1 MB. Pick a smaller picture.`);
+      return;
+    }
+    if (file.type && !ACCEPTED_TYPES.has(file.type)) {
+      refuse(`"${file.name}" is not a PNG, JPEG or GIF picture; send one of those.`);
+      return;
+    }
+    const url = await readAsDataUrl(file).catch(() => null);
+    if (!url || !(await decodes(url))) {
+      refuse(`"${file.name}" is not a picture we can read; send a PNG, JPEG or GIF.`);
       return;
     }
     showError("");
     choice = { file };
-    dialog.querySelectorAll('input[name="picture"]').forEach((radio) => (radio.checked = false));
-    try {
-      preview.src = await readAsDataUrl(file);
-    } catch {
-      preview.src = "/static/img/buddy.svg";
-    }
+    preview.src = url;
   };
   const picked = () => fileInput.files[0] && take(fileInput.files[0]);
   const carriesFiles = (event) => [...event.dataTransfer.types].includes("Files");
@@ -128,6 +152,10 @@ export async function pictureDialog({ me, returnFocus = null }) {
     event.preventDefault();
     if (!choice) {
       dialog.close("cancel");
+      return;
+    }
+    if (choice.refused) {
+      showError(choice.refused);
       return;
     }
     ok.disabled = true;

@@ -63,21 +63,33 @@ def test_a_file_that_is_not_a_picture_and_a_5mb_one_are_refused_in_words(pair):
     before = a.page.locator("#me-avatar").get_attribute("src")
     dialog = open_picture_dialog(a)
     error = dialog.get_by_role("alert")
+    file_input = a.page.locator("#picture-file")
 
-    # The server decodes what is sent and says it is not a picture.
-    a.page.locator("#picture-file").set_input_files(
+    # Not a picture at all: refused as soon as it is picked, and OK applies nothing.
+    file_input.set_input_files(
         {"name": "notes.png", "mimeType": "image/png", "buffer": b"these are my notes, not a picture\n" * 20}
     )
+    expect(error).to_have_text('"notes.png" is not a picture we can read; send a PNG, JPEG or GIF.')
     dialog.get_by_role("button", name="OK").click()
-    expect(error).to_have_text(re.compile(r"not a picture we can read; send a PNG, JPEG or GIF"))
     expect(dialog).to_be_visible()
+    expect(error).to_be_visible()
 
     # Too large is refused before it is sent.
-    a.page.locator("#picture-file").set_input_files(
+    file_input.set_input_files(
         {"name": "huge.png", "mimeType": "image/png", "buffer": png() + b"\0" * (5 * 1024 * 1024)}
     )
     expect(error).to_have_text(re.compile(r'"huge\.png" is 5\.0 MB: a display picture can be at most 1 MB'))
     screenshot(a.page, "profile-picture-too-large.png")
+
+    # The server is the authority: a BMP the browser draws, sent as a PNG, is
+    # refused there, and its words are shown.
+    bmp = io.BytesIO()
+    Image.new("RGB", (40, 40), (0, 160, 0)).save(bmp, format="BMP")
+    file_input.set_input_files({"name": "sneaky.png", "mimeType": "image/png", "buffer": bmp.getvalue()})
+    expect(error).to_be_hidden()
+    dialog.get_by_role("button", name="OK").click()
+    expect(error).to_have_text("A BMP picture is not taken; send a PNG, JPEG or GIF.")
+    expect(dialog).to_be_visible()
 
     a.page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
