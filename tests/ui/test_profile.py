@@ -175,6 +175,7 @@ def test_show_emoticons_off_shows_the_codes_and_survives_a_reload(make_user, api
     expect(switch).to_be_checked()
     page.keyboard.press("Space")
     expect(name.locator("img")).to_have_count(0)
+    screenshot(page, "profile-options.png")
     expect(name).to_have_text("Alice (L)")
     page.keyboard.press("Escape")
     expect(options).to_be_hidden()
