@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+import requests
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -248,3 +249,19 @@ def test_emoticons_in_a_name_are_drawn_in_the_toast_and_in_waiting_for_you(make_
     expect(toast.locator(".toast__text")).to_have_text("Carol has added you to their contact list.")
     waiting = client.page.locator(f'#contacts-pending .contact[data-user="{carol.username}"]')
     expect(waiting.locator("img.emoticon")).to_have_attribute("title", "Red rose")
+
+
+def test_a_session_that_ends_with_the_dialog_open_leaves_only_the_sign_in_window(make_user, open_client, daphne_server):
+    me = make_user("gone")
+    client = open_client()
+    sign_in(client, me.username)
+    dialog = open_picture_dialog(client)
+    token = next(cookie["value"] for cookie in client.context.cookies() if cookie["name"] == "cfm_token")
+    # Signed out from another device: the page's sockets are closed as unauthenticated.
+    ended = requests.post(
+        daphne_server.url + "/api/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert ended.status_code == 200, ended.text
+    expect(client.page.locator("#signin-window")).to_be_visible()
+    expect(dialog).to_be_hidden()
+    expect(client.page.get_by_label("Username")).to_be_visible()
