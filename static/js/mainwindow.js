@@ -73,8 +73,9 @@ export class MainWindow {
     this.idle.stop();
     clearInterval(this.roomsTimer);
     this.closeMenu();
-    // A session that ends with a dialog open must not leave it over the sign-in window.
-    ["#picture-dialog", "#options-dialog"].forEach((id) => $(id).open && $(id).close("cancel"));
+    // A session that ends with a dialog open must not leave it over the sign-in
+    // window (a Block question left open answers "no").
+    ["#picture-dialog", "#options-dialog", "#confirm"].forEach((id) => $(id).open && $(id).close("cancel"));
     this.el.hidden = true;
     this.contacts.clear();
     this.blocked.clear();
