@@ -8,7 +8,7 @@ import { confirmDialog } from "./dialog.js";
 import { $, clear, h } from "./dom.js";
 import { IdleWatch } from "./idle.js";
 import { CLOSE, ERROR } from "./lib/codes.js";
-import { groupContacts, nameWithStatus } from "./lib/format.js";
+import { dmPartnerName, groupContacts, nameWithStatus } from "./lib/format.js";
 import { onPrefChange } from "./prefs.js";
 import { optionsDialog, pictureDialog } from "./profile.js";
 import { richText } from "./richtext.js";
@@ -18,6 +18,8 @@ import { statusIcon } from "./status.js";
 
 const TOAST_MS = 6000;
 const NO_PICTURE = "/static/img/buddy.svg";
+// Group conversations' room ids (docs/PROTOCOL.md §9).
+const GROUP_PREFIX = "gc_";
 // Room member counts change as people come and go; the list is redrawn this often.
 const ROOMS_REFRESH_MS = 20_000;
 
@@ -212,7 +214,7 @@ export class MainWindow {
     } else if (frame.type === "unread") {
       const snapshot = !this.heardSnapshot;
       this.heardSnapshot = true;
-      if (snapshot && (frame.rooms || []).some((room) => room.count > 0) && !this.busy) offlineAlert();
+      if (snapshot && (frame.rooms || []).some((room) => room.count > 0 && this.isPrivate(room.roomId)) && !this.busy) offlineAlert();
       this.app.serverUnread(frame.rooms || []);
     } else if (frame.type === "conversation" && frame.room) {
       // Someone put us into a group conversation (docs/PROTOCOL.md §9).
@@ -244,6 +246,12 @@ export class MainWindow {
       this.toast(`${user.name} has just signed in.`, user);
       signInChime();
     }
+  }
+
+  // Messages written to me (a DM or a group conversation), as MSN's offline
+  // messages were; public-room chatter rings no alert.
+  isPrivate(roomId) {
+    return Boolean(dmPartnerName(roomId, this.me.id)) || roomId.startsWith(GROUP_PREFIX);
   }
 
   async loadContacts() {

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from websockets.sync.client import connect
 
 from tests.ui.conftest import WAIT_MS, befriend, open_conversation, sign_in
+from tests.wsclient import new_room
 
 pytestmark = pytest.mark.browser
 
@@ -42,18 +43,26 @@ def played(client, name: str) -> int:
     return client.page.evaluate("(name) => (window.__cfmSounds || {})[name] || 0", name)
 
 
-def write_from_script(daphne_server, api, sender, recipient, text: str) -> None:
-    """`sender` writes to `recipient` over a room socket, as another program would."""
-    client = api()
-    token = client.login(sender.username)
-    room = client.post("/api/dm", {"username": recipient.username}).json()["data"]["room"]["id"]
+def say(daphne_server, token: str, room_id: str, text: str, *, then_read: bool = False) -> None:
+    """Write in a room over its socket, as another program would; `then_read`
+    also moves the writer's read marker to that message."""
     with connect(
-        f"{daphne_server.ws_url}/api/ws/room/{room}", additional_headers={"Authorization": f"Bearer {token}"}
+        f"{daphne_server.ws_url}/api/ws/room/{room_id}", additional_headers={"Authorization": f"Bearer {token}"}
     ) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
         ws.send(json.dumps({"type": "chat", "clientId": "c-1", "text": text}))
-        while json.loads(ws.recv(timeout=10))["type"] != "ack":
+        while (frame := json.loads(ws.recv(timeout=10)))["type"] != "ack":
             pass
+        if then_read:
+            ws.send(json.dumps({"type": "read", "seq": frame["seq"]}))
+
+
+def write_from_script(daphne_server, api, sender, recipient, text: str) -> None:
+    """`sender` writes to `recipient` in their DM."""
+    client = api()
+    token = client.login(sender.username)
+    room = client.post("/api/dm", {"username": recipient.username}).json()["data"]["room"]["id"]
+    say(daphne_server, token, room, text)
 
 
 def alice_waits_for_bob(make_user, api, open_client):
@@ -130,3 +139,18 @@ def test_messages_that_waited_while_away_ring_the_alert_at_sign_in(make_user, ap
     expect(a.page.locator(".toast", has_text="Bob says: call me when you are back")).to_be_visible()
     wait_for_sound(a, "alert")
     assert played(a, "alert") == 1
+
+
+def test_public_room_chatter_while_away_rings_no_alert(make_user, api, open_client, daphne_server):
+    alice = make_user("alice", display_name="Alice")
+    bob = make_user("bob", display_name="Bob")
+    alice_api, bob_api = api(), api()
+    alice_token = alice_api.login(alice.username)
+    bob_token = bob_api.login(bob.username)
+    room = new_room(alice_api)
+    say(daphne_server, alice_token, room, "I'll read this room later", then_read=True)
+    say(daphne_server, bob_token, room, "anyone here?")
+    a = open_client()
+    sign_in(a, alice.username)
+    expect(a.page.locator(f'[data-room="{room}"] .badge')).to_have_text("1")
+    assert played(a, "alert") == 0
