@@ -18,9 +18,11 @@ function csrfToken() {
   return match ? decodeURIComponent(match.slice("csrftoken=".length)) : "";
 }
 
+// A Blob (a picked file) goes as it is, with its own type; anything else as JSON.
 export async function call(method, path, body) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const raw = body instanceof Blob;
+  if (body !== undefined) headers["Content-Type"] = raw ? body.type || "application/octet-stream" : "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   let response;
   try {
@@ -28,7 +30,7 @@ export async function call(method, path, body) {
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || raw ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, NETWORK, "The server cannot be reached; check your connection and try again.");
@@ -51,3 +53,4 @@ export async function call(method, path, body) {
 export const get = (path) => call("GET", path);
 export const post = (path, body = {}) => call("POST", path, body);
 export const del = (path, body) => call("DELETE", path, body);
+export const patch = (path, body) => call("PATCH", path, body);

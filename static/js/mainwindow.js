@@ -1,17 +1,25 @@
-// The main window: who I am, my contacts live from the presence socket,
-// blocked people, public rooms and bots, and the toasts. State lives in the
-// maps below; the lists are drawn from them.
+// The main window: who I am (picture, name and personal message, each
+// changed where it is shown, as in MSN), my contacts live from the presence
+// socket, blocked people, public rooms and bots, the toasts and the sounds of
+// the contact list. State lives in the maps below; the lists are drawn from
+// them, with emoticons as the Options say.
 import * as api from "./api.js";
 import { confirmDialog } from "./dialog.js";
 import { $, clear, h } from "./dom.js";
 import { IdleWatch } from "./idle.js";
 import { CLOSE, ERROR } from "./lib/codes.js";
-import { groupContacts, nameWithStatus } from "./lib/format.js";
+import { dmPartnerName, groupContacts, nameWithStatus } from "./lib/format.js";
+import { onPrefChange } from "./prefs.js";
+import { optionsDialog, pictureDialog } from "./profile.js";
+import { richText } from "./richtext.js";
 import { LiveSocket } from "./socket.js";
-import { signInChime } from "./sound.js";
+import { offlineAlert, signInChime } from "./sound.js";
 import { statusIcon } from "./status.js";
 
 const TOAST_MS = 6000;
+const NO_PICTURE = "/static/img/buddy.svg";
+// Group conversations' room ids (docs/PROTOCOL.md §9).
+const GROUP_PREFIX = "gc_";
 // Room member counts change as people come and go; the list is redrawn this often.
 const ROOMS_REFRESH_MS = 20_000;
 
@@ -27,10 +35,19 @@ export class MainWindow {
     this.rosterLoaded = false;
     this.idle = new IdleWatch();
     this.idle.addEventListener("change", (event) => this.socket && this.socket.send({ type: "idle", idle: event.detail }));
+    // "Show emoticons" switched: everything drawn with names is drawn again.
+    onPrefChange((name) => {
+      if (name !== "showEmoticons" || !this.me || this.el.hidden) return;
+      this.renderMe();
+      this.renderContacts();
+      this.renderWaiting();
+    });
   }
 
   start(me) {
     this.me = me;
+    // The first unread snapshot after sign-in is what waited while I was away.
+    this.heardSnapshot = false;
     this.el.hidden = false;
     this.renderMe();
     this.wire();
@@ -58,6 +75,9 @@ export class MainWindow {
     this.idle.stop();
     clearInterval(this.roomsTimer);
     this.closeMenu();
+    // A session that ends with a dialog open must not leave it over the sign-in
+    // window (a Block question left open answers "no").
+    ["#picture-dialog", "#options-dialog", "#confirm"].forEach((id) => $(id).open && $(id).close("cancel"));
     this.el.hidden = true;
     this.contacts.clear();
     this.blocked.clear();
@@ -81,6 +101,21 @@ export class MainWindow {
       }
     });
     message.addEventListener("change", () => this.sendPresence());
+    message.addEventListener("blur", () => this.renderPersonalMessage(message.value.trim()));
+    $("#me-picture").addEventListener("click", () => this.changePicture());
+    $("#me-name").addEventListener("click", () => this.editName());
+    const name = $("#me-name-edit");
+    name.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this.finishName({ save: true, refocus: true });
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        this.finishName({ save: false, refocus: true });
+      }
+    });
+    name.addEventListener("blur", () => this.finishName({ save: true, refocus: false }));
+    $("#options-open").addEventListener("click", (event) => optionsDialog({ returnFocus: event.currentTarget }));
     $("#add-contact").addEventListener("submit", (event) => {
       event.preventDefault();
       this.addContact($("#add-contact-name").value.trim().toLowerCase());
@@ -98,10 +133,61 @@ export class MainWindow {
   }
 
   renderMe() {
-    $("#me-avatar").src = this.me.avatar || "/static/img/buddy.svg";
-    $("#me-name").textContent = this.me.name;
+    $("#me-avatar").src = this.me.avatar || NO_PICTURE;
+    $("#me-name").replaceChildren(...richText(this.me.name));
     $("#me-status").value = this.me.status === "offline" ? "invisible" : this.me.status;
-    $("#me-pm").value = this.me.personalMessage || "";
+    if (document.activeElement !== $("#me-pm")) $("#me-pm").value = this.me.personalMessage || "";
+    this.renderPersonalMessage(this.me.personalMessage || "");
+  }
+
+  // The personal message is an input; while it is not being edited, a copy
+  // with its emoticons drawn lies over it (profile.css).
+  renderPersonalMessage(text) {
+    $("#me-pm-view").replaceChildren(...richText(text));
+    $("#me-pm").parentElement.classList.toggle("has-pm", Boolean(text));
+  }
+
+  // --- my own picture and name --------------------------------------------------
+
+  async changePicture() {
+    const user = await pictureDialog({ me: this.me, returnFocus: $("#me-picture") });
+    if (user) this.meUpdated(user);
+  }
+
+  meUpdated(user) {
+    this.me = { ...this.me, ...user };
+    this.renderMe();
+    this.app.meChanged?.(this.me);
+  }
+
+  editName() {
+    const input = $("#me-name-edit");
+    input.value = this.me.name;
+    $("#me-name").hidden = true;
+    input.hidden = false;
+    input.focus();
+    input.select();
+  }
+
+  async finishName({ save, refocus }) {
+    const input = $("#me-name-edit");
+    if (input.hidden) return;
+    const name = input.value.trim();
+    input.hidden = true;
+    $("#me-name").hidden = false;
+    if (refocus) $("#me-name").focus();
+    if (!save || !name || name === this.me.name) return;
+    try {
+      const { user } = await api.patch("/api/auth/me", { displayName: name });
+      this.meUpdated(user);
+      this.notice("");
+    } catch (error) {
+      this.notice(
+        error.code === ERROR.CONFLICT
+          ? `"${name}" looks too much like someone else's name: pick another display name.`
+          : `Your display name was not changed: ${error.message.replace(/^displayName: /, "")}`,
+      );
+    }
   }
 
   get busy() {
@@ -126,6 +212,9 @@ export class MainWindow {
     } else if (frame.type === "presence" && frame.user) {
       this.onPresence(frame.user);
     } else if (frame.type === "unread") {
+      const snapshot = !this.heardSnapshot;
+      this.heardSnapshot = true;
+      if (snapshot && (frame.rooms || []).some((room) => room.count > 0 && this.isPrivate(room.roomId)) && !this.busy) offlineAlert();
       this.app.serverUnread(frame.rooms || []);
     } else if (frame.type === "conversation" && frame.room) {
       // Someone put us into a group conversation (docs/PROTOCOL.md §9).
@@ -157,6 +246,12 @@ export class MainWindow {
       this.toast(`${user.name} has just signed in.`, user);
       signInChime();
     }
+  }
+
+  // Messages written to me (a DM or a group conversation), as MSN's offline
+  // messages were; public-room chatter rings no alert.
+  isPrivate(roomId) {
+    return Boolean(dmPartnerName(roomId, this.me.id)) || roomId.startsWith(GROUP_PREFIX);
   }
 
   async loadContacts() {
@@ -192,7 +287,7 @@ export class MainWindow {
       $("#bots-list").replaceChildren(
         ...bots.map(({ user, sleeping }) => {
           const button = h("button", { type: "button", className: "list-btn contact", "data-user": user.id, title: `Chat with the bot ${user.name} (@${user.id})` },
-            h("img", { className: "buddy-icon", src: user.avatar || "/static/img/buddy.svg", alt: "" }),
+            h("img", { className: "buddy-icon", src: user.avatar || NO_PICTURE, alt: "" }),
             h("span", { className: "list-btn__name", text: user.name }),
             h("span", { className: "handle", text: `@${user.id}` }),
             h("span", { className: "badge", hidden: true }),
@@ -215,14 +310,21 @@ export class MainWindow {
     return button;
   }
 
+  // The name with its emoticons, then the status in words ("Bob (Away)").
+  nameNodes(user, blocked = false) {
+    const label = nameWithStatus({ ...user, blocked });
+    return [...richText(user.name), label.slice(user.name.length)];
+  }
+
   contactItem(user) {
     const blocked = this.blocked.has(user.id);
     const label = nameWithStatus({ ...user, blocked });
     const open = h("button", { type: "button", className: `list-btn contact${blocked ? " is-blocked" : ""}`, "data-user": user.id, title: `Send an instant message to ${label}` },
       statusIcon(user.status, { blocked }),
-      h("span", { className: "list-btn__name", text: label }),
+      h("span", { className: "list-btn__name" }, this.nameNodes(user, blocked)),
       h("span", { className: "badge", hidden: true }),
-      user.personalMessage ? h("span", { className: "list-btn__pm", text: user.personalMessage }) : null);
+      h("img", { className: "buddy-icon contact__picture", src: user.avatar || NO_PICTURE, alt: "", width: 24, height: 24 }),
+      user.personalMessage ? h("span", { className: "list-btn__pm" }, richText(user.personalMessage)) : null);
     open.addEventListener("click", () => this.app.openDm(user, open));
     open.addEventListener("contextmenu", (event) => {
       event.preventDefault();
@@ -260,7 +362,7 @@ export class MainWindow {
       ...[...this.waiting.values()].map((user) => {
         const open = h("button", { type: "button", className: "list-btn contact", "data-user": user.id, title: `Send an instant message to ${user.name}` },
           statusIcon(user.status),
-          h("span", { className: "list-btn__name", text: user.name }),
+          h("span", { className: "list-btn__name" }, richText(user.name)),
           h("span", { className: "badge", hidden: true }),
           h("span", { className: "list-btn__meta", text: user.reason }));
         open.addEventListener("click", () => this.app.openDm(user, open));
@@ -417,8 +519,8 @@ export class MainWindow {
 
   toast(text, user, onOpen) {
     const body = h("div", { className: "toast__body" },
-      user ? h("img", { className: "buddy-icon", src: user.avatar || "/static/img/buddy.svg", alt: "" }) : null,
-      h("span", { className: "toast__text", text }));
+      user ? h("img", { className: "buddy-icon", src: user.avatar || NO_PICTURE, alt: "" }) : null,
+      h("span", { className: "toast__text" }, richText(text)));
     const toast = h("div", { className: "toast", role: "status" }, h("div", { className: "toast__bar", text: "CF Messenger" }), body);
     if (onOpen) {
       const open = h("button", { type: "button", className: "toast__open", "aria-label": `${text} Open the conversation` });

@@ -39,3 +39,20 @@ def test_contact_list_and_conversation(pair):
     a_win.get_by_role("button", name="Close this conversation (Esc)").click()
     a.page.get_by_role("button", name="More for ~*Bob*~").click()
     assert blocking_violations(a.page) == []
+
+
+def test_display_picture_and_options_dialogs(pair):
+    (_, a), _ = pair(open_windows=False)
+    page = a.page
+    page.get_by_role("button", name="Your display picture").click()
+    dialog = page.get_by_role("dialog", name="Display Picture")
+    expect(dialog.get_by_role("radio", name="Cat")).to_be_visible()
+    assert blocking_violations(page) == []
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Options").click()
+    expect(page.get_by_role("dialog", name="Options")).to_be_visible()
+    assert blocking_violations(page) == []
+    page.keyboard.press("Escape")
+    page.locator("#me-name").click()
+    expect(page.get_by_role("textbox", name="Your name as your contacts see it")).to_be_focused()
+    assert blocking_violations(page) == []
