@@ -42,7 +42,10 @@ async def contact_add(*, owner, username: str) -> dict:
     other, notify = await _listing_add(owner=owner, username=username)
     if notify:
         await broadcast.contact_added(adder=owner, target_id=other.pk)
-    return await contact_view(viewer=owner, user=other)
+    view = await contact_view(viewer=owner, user=other)
+    # The adder's other pages (tabs, devices) list the new contact at once.
+    await broadcast.send_to([owner.pk], {"type": "presence", "user": view})
+    return view
 
 
 async def contact_view(*, viewer, user) -> dict:

@@ -11,6 +11,16 @@ def error_frame(code: str, message: str, **extra) -> dict:
     return frame
 
 
+# A person can meet these (the page's font toolbar, a hand-written client):
+# words instead of the schema library's.
+_WORDS = {
+    ("color", "string_pattern_mismatch"): "must be a colour written #RRGGBB, such as #0000FF",
+    ("color", "string_type"): "must be a colour written #RRGGBB, such as #0000FF",
+    ("bold", "bool_type"): "must be true or false",
+    ("italic", "bool_type"): "must be true or false",
+}
+
+
 def validation_error(exc: pydantic.ValidationError) -> tuple[str, str]:
     """Map a schema failure to the contract's code and a message naming the field."""
     first = exc.errors()[0]
@@ -22,5 +32,7 @@ def validation_error(exc: pydantic.ValidationError) -> tuple[str, str]:
     ctx = first.get("ctx") or {}
     if ctx.get("code") == errors.TOO_LONG:
         return errors.TOO_LONG, first["msg"].removeprefix("Value error, ")
+    if (field, kind) in _WORDS:
+        return errors.INVALID_MESSAGE, f"{field}: {_WORDS[field, kind]}"
     message = "is required" if kind == "missing" else first["msg"].removeprefix("Value error, ")
     return errors.INVALID_MESSAGE, f"{field}: {message}"

@@ -216,11 +216,11 @@ class App {
 
   // --- unread ----------------------------------------------------------------
 
-  serverUnread(rooms) {
+  serverUnread(rooms, { quiet = false } = {}) {
     rooms.forEach((room) => {
       const before = this.unread.count(room.roomId);
       this.unread.serverSaid(room.roomId, room);
-      if (this.unread.count(room.roomId) > before && !this.conversations.has(room.roomId)) this.incoming(room.roomId);
+      if (this.unread.count(room.roomId) > before && !this.conversations.has(room.roomId)) this.incoming(room.roomId, { quiet });
     });
     this.repaintUnread();
   }
@@ -253,7 +253,7 @@ class App {
 
   // New unread messages in a room with no window: a DM opens its window
   // behind the one in use (while Busy, only a toast says so).
-  async incoming(roomId) {
+  async incoming(roomId, { quiet = false } = {}) {
     const partner = dmPartnerName(roomId, this.me.id);
     if (!partner && !isGroupRoom(roomId)) return;
     let message = null;
@@ -268,16 +268,16 @@ class App {
       this.openRoom(roomId, partner && message ? message.sender.name : this.roomTitle(roomId), { background: true });
     }
     const someone = partner ? this.knownUser(partner) || { id: partner, name: partner } : { id: "", name: this.roomTitle(roomId) };
-    this.attention(roomId, message || { sender: someone, text: "" });
+    this.attention(roomId, message || { sender: someone, text: "" }, { quiet });
   }
 
   // Toast, sound and title flash for a message the person has not seen.
-  attention(roomId, message) {
+  attention(roomId, message, { quiet = false } = {}) {
     const sender = message.sender || { name: "Someone" };
     const words = firstWords(message.text);
     const text = words ? `${sender.name} says: ${words}` : `${sender.name} sent you a message.`;
     this.main.toast(text, sender, () => this.openRoom(roomId, this.roomTitle(roomId)));
-    if (!this.main.busy) messageDing();
+    if (!quiet && !this.main.busy) messageDing();
     flashTitle(`${sender.name} says…`);
   }
 

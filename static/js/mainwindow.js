@@ -214,8 +214,10 @@ export class MainWindow {
     } else if (frame.type === "unread") {
       const snapshot = !this.heardSnapshot;
       this.heardSnapshot = true;
-      if (snapshot && (frame.rooms || []).some((room) => room.count > 0 && this.isPrivate(room.roomId)) && !this.busy) offlineAlert();
-      this.app.serverUnread(frame.rooms || []);
+      const alerted = snapshot && (frame.rooms || []).some((room) => room.count > 0 && this.isPrivate(room.roomId)) && !this.busy;
+      if (alerted) offlineAlert();
+      // The alert stands for everything that waited: no message sound on top of it.
+      this.app.serverUnread(frame.rooms || [], { quiet: alerted });
     } else if (frame.type === "conversation" && frame.room) {
       // Someone put us into a group conversation (docs/PROTOCOL.md §9).
       this.app.conversationFrame?.(frame.room, frame.by);
@@ -240,6 +242,8 @@ export class MainWindow {
     if (!before && !this.rosterLoaded) return;
     this.contacts.set(user.id, user);
     this.renderContacts();
+    // Added back (in this page or another): no longer waiting.
+    if (this.waiting.has(user.id)) this.renderWaiting();
     // Open conversation windows follow the name, picture and status.
     this.app.contactChanged?.(user);
     if (before && before.status === "offline" && user.status !== "offline" && !this.busy) {

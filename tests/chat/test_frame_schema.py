@@ -63,3 +63,16 @@ def test_unknown_types(kind):
 def test_arbitrary_objects_never_crash(raw):
     code = _code(raw)
     assert code is None or code in {"INVALID_MESSAGE", "TOO_LONG", "UNKNOWN_TYPE"}
+
+
+def test_a_bad_style_is_refused_in_words_naming_the_field():
+    def refused(style):
+        try:
+            ROOM_FRAMES.validate_python({"type": "chat", "clientId": "c", "text": "hi", "style": style})
+        except pydantic.ValidationError as exc:
+            return validation_error(exc)
+        raise AssertionError(f"{style!r} was accepted")
+
+    assert refused({"color": "red"}) == ("INVALID_MESSAGE", "color: must be a colour written #RRGGBB, such as #0000FF")
+    assert refused({"color": 255}) == ("INVALID_MESSAGE", "color: must be a colour written #RRGGBB, such as #0000FF")
+    assert refused({"bold": "yes"}) == ("INVALID_MESSAGE", "bold: must be true or false")

@@ -149,6 +149,17 @@ async def test_contact_added_reaches_the_other_side(person):
     await bob_socket.close()
 
 
+async def test_a_contact_added_in_one_tab_reaches_the_adders_other_sockets(person):
+    alice, bob = await person("tab"), await person("tab")
+    alice_socket = await alice.presence()
+    await alice.add(bob)
+    seen = await alice_socket.frames_until(lambda frame: frame.get("user", {}).get("id") == bob.name)
+    assert [(frame["type"], frame["user"]["status"]) for frame in seen if frame["type"] != "unread"][-1] == ("presence", "offline")
+    # The adder is told as a contact's presence, not as someone who added them.
+    assert "contactAdded" not in [frame["type"] for frame in seen]
+    await alice_socket.close()
+
+
 async def test_block_hides_presence_and_forbids_dm(friends):
     alice, bob = await friends("blk")
     alice_socket = await alice.presence()

@@ -115,3 +115,22 @@ def test_a_newcomer_to_the_demo_sees_people_and_a_bot_online(start_server, open_
     expect(page.locator("#bots-list .contact").first).to_be_visible()
     expect(page.locator("#bots-list .handle").first).to_contain_text("@")
     screenshot(page, "statuses.png")
+
+
+def test_someone_added_back_from_another_tab_leaves_waiting_for_you(make_user, api, open_client):
+    alice = make_user("alice", display_name="Alice")
+    bob = make_user("bob", display_name="Bob")
+    a = open_client()
+    sign_in(a, alice.username)
+    bob_api = api()
+    bob_api.login(bob.username)
+    assert bob_api.post("/api/contacts", {"username": alice.username}).status_code == 201
+    waiting = a.page.locator(f'#contacts-pending .contact[data-user="{bob.username}"]')
+    expect(waiting).to_contain_text("added you")
+    # Alice adds Bob back somewhere else (another tab, the API): this page follows.
+    alice_api = api()
+    alice_api.login(alice.username)
+    assert alice_api.post("/api/contacts", {"username": bob.username}).status_code == 201
+    expect(a.page.locator(f'#contacts-online .contact[data-user="{bob.username}"], #contacts-offline .contact[data-user="{bob.username}"]')).to_have_count(1)
+    expect(waiting).to_have_count(0)
+    expect(a.page.locator("#pending-group")).to_be_hidden()

@@ -139,6 +139,8 @@ def test_messages_that_waited_while_away_ring_the_alert_at_sign_in(make_user, ap
     expect(a.page.locator(".toast", has_text="Bob says: call me when you are back")).to_be_visible()
     wait_for_sound(a, "alert")
     assert played(a, "alert") == 1
+    # The alert stands for what waited: no message sound on top of it.
+    assert played(a, "message") == 0
 
 
 def test_public_room_chatter_while_away_rings_no_alert(make_user, api, open_client, daphne_server):
