@@ -1,0 +1,146 @@
+"""Admission under a storm of connects (issue 17, docs/PROTOCOL.md §9): at most
+WS_ADMIT_CONCURRENCY sockets are admitted at once and WS_ADMIT_QUEUE wait;
+one more is told to come back (`error` UNAVAILABLE with `retryAfterMs`, then
+4503), while sockets already open keep being served.
+
+Channels communicators against the room socket in this process, on whichever
+stack the suite runs: an admission is held open by stopping its token lookup
+on an event, so "over the budget" is a state, not a race."""
+
+import asyncio
+import threading
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+
+from chat.consumers import RoomConsumer
+from chat.models import Room
+from conftest import unique_name
+from messenger.accounts import tokens
+from messenger.realtime.admission import admission
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WAIT_S = 10
+
+
+def _token_for(user) -> str:
+    return tokens.token_issue(user_id=user.pk, epoch=user.profile.token_epoch)[0]
+
+
+def room_socket(room_id: str, token: str) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(
+        RoomConsumer.as_asgi(),
+        f"/api/ws/room/{room_id}",
+        headers=[(b"host", b"localhost"), (b"authorization", f"Bearer {token}".encode())],
+    )
+    communicator.scope["url_route"] = {"args": (), "kwargs": {"room_id": room_id}}
+    communicator.scope["client"] = ("127.0.0.1", 50000)
+    return communicator
+
+
+async def frames_until(communicator, kind: str) -> list[dict]:
+    seen = []
+    while not seen or seen[-1]["type"] != kind:
+        seen.append(await communicator.receive_json_from(timeout=WAIT_S))
+    return seen
+
+
+async def admissions_done():
+    """A socket's admission ends a little after its welcome (the join announcement goes out first)."""
+    async with asyncio.timeout(WAIT_S):
+        while admission.admitting or admission.waiting:
+            await asyncio.sleep(0.01)
+
+
+async def joined(room_id: str, token: str) -> WebsocketCommunicator:
+    communicator = room_socket(room_id, token)
+    connected, _ = await communicator.connect(timeout=WAIT_S)
+    assert connected
+    await frames_until(communicator, "welcome")
+    await admissions_done()
+    return communicator
+
+
+@contextmanager
+def token_lookup_held(token: str):
+    """The lookup of `token` waits (on its database thread) until the block ends; `entered` is set when it does."""
+    held = tokens.token_hash(token)
+    entered, release = threading.Event(), threading.Event()
+    original = tokens.token_lookup
+
+    def lookup(digest, **kwargs):
+        if digest == held:
+            entered.set()
+            release.wait(WAIT_S)
+        return original(digest, **kwargs)
+
+    with mock.patch.object(tokens, "token_lookup", lookup):
+        try:
+            yield entered
+        finally:
+            release.set()
+
+
+@pytest.fixture
+def room(transactional_db):
+    return Room.objects.create(id=unique_name("adm"), name="Admission")
+
+
+@pytest.fixture
+def three_tokens(make_user) -> list[str]:
+    return [_token_for(make_user("adm")) for _ in range(3)]
+
+
+async def test_a_connect_over_the_budget_is_told_to_retry_while_open_sockets_chat(three_tokens, room):
+    chatter_token, waiting_token, deferred_token = three_tokens
+    with override_settings(WS_ADMIT_CONCURRENCY=1, WS_ADMIT_QUEUE=0, WS_ADMIT_RETRY_MS=800):
+        open_socket = await joined(room.pk, chatter_token)
+        with token_lookup_held(waiting_token) as entered:
+            slow = room_socket(room.pk, waiting_token)
+            await slow.connect(timeout=WAIT_S)
+            assert await asyncio.to_thread(entered.wait, WAIT_S)
+            assert admission.admitting == 1
+
+            refused = room_socket(room.pk, deferred_token)
+            await refused.connect(timeout=WAIT_S)
+            error = await refused.receive_json_from(timeout=WAIT_S)
+            assert error["type"] == "error" and error["code"] == "UNAVAILABLE"
+            assert 800 <= error["retryAfterMs"] <= 1600
+            closed = await refused.receive_output(timeout=WAIT_S)
+            assert closed == {"type": "websocket.close", "code": 4503}
+
+            # The socket that was already open is served while the admission is still held.
+            await open_socket.send_json_to({"type": "chat", "clientId": "during-storm", "text": "still here"})
+            ack = next(f for f in await frames_until(open_socket, "ack") if f["type"] == "ack")
+            assert ack["clientId"] == "during-storm"
+        # Released, the held socket gets its welcome, and then the budget is free again.
+        assert (await frames_until(slow, "welcome"))[-1]["type"] == "welcome"
+        await admissions_done()
+        later = await joined(room.pk, deferred_token)
+    for communicator in (open_socket, slow, later):
+        await communicator.disconnect()
+
+
+async def test_connects_within_the_queue_wait_their_turn(three_tokens, room):
+    held_token, *queued_tokens = three_tokens
+    with override_settings(WS_ADMIT_CONCURRENCY=1, WS_ADMIT_QUEUE=2):
+        with token_lookup_held(held_token) as entered:
+            holder = room_socket(room.pk, held_token)
+            await holder.connect(timeout=WAIT_S)
+            assert await asyncio.to_thread(entered.wait, WAIT_S)
+            queued = [room_socket(room.pk, token) for token in queued_tokens]
+            for communicator in queued:
+                await communicator.connect(timeout=WAIT_S)
+            # Both wait for the slot; neither is sent away.
+            while admission.waiting < 2:
+                await asyncio.sleep(0.01)
+            assert await queued[0].receive_nothing(timeout=0.2)
+        for communicator in (holder, *queued):
+            assert (await frames_until(communicator, "welcome"))[-1]["type"] == "welcome"
+        await admissions_done()
+    for communicator in (holder, *queued):
+        await communicator.disconnect()
