@@ -14,13 +14,17 @@ from unittest import mock
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import override_settings
 
 from chat.consumers import RoomConsumer
 from chat.models import Room
-from conftest import unique_name
+from conftest import production_stack, unique_name
 from messenger.accounts import tokens
+from messenger.models import AnalyticsEvent
+from messenger.realtime import socket as socket_module
 from messenger.realtime.admission import admission
+from messenger.realtime.user_groups import UserGroups
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,6 +89,12 @@ def token_lookup_held(token: str):
             release.set()
 
 
+@pytest.fixture(autouse=True)
+def groups_of_this_loop(monkeypatch):
+    """The process's user-group channel lives on one event loop; each test runs on a loop of its own."""
+    monkeypatch.setattr(socket_module, "user_groups", UserGroups())
+
+
 @pytest.fixture
 def room(transactional_db):
     return Room.objects.create(id=unique_name("adm"), name="Admission")
@@ -143,4 +153,74 @@ async def test_connects_within_the_queue_wait_their_turn(three_tokens, room):
             assert (await frames_until(communicator, "welcome"))[-1]["type"] == "welcome"
         await admissions_done()
     for communicator in (holder, *queued):
+        await communicator.disconnect()
+
+
+def _names(packed: bytes) -> str:
+    """'GETEX' for one packed command, 'MULTI+...' for a pipeline: the command names in it."""
+    parts = packed.split(b"\r\n")
+    names, index = [], 0
+    while index < len(parts) and parts[index].startswith(b"*"):
+        names.append(parts[index + 2].decode())
+        index += 1 + 2 * int(parts[index][1:])
+    return "+".join(names)
+
+
+@contextmanager
+def redis_round_trips():
+    """The Redis commands this process sent inside the block, one entry per round trip
+    (a pipeline is one), from any thread or event loop."""
+    import redis.asyncio.connection
+    import redis.connection
+
+    sent: list[str] = []
+    sync_send = redis.connection.AbstractConnection.send_packed_command
+    async_send = redis.asyncio.connection.AbstractConnection.send_packed_command
+
+    def packed(command) -> bytes:
+        return command if isinstance(command, bytes) else b"".join(command)
+
+    def counting_sync(self, command, *args, **kwargs):
+        sent.append(_names(packed(command)))
+        return sync_send(self, command, *args, **kwargs)
+
+    async def counting_async(self, command, *args, **kwargs):
+        sent.append(_names(packed(command)))
+        return await async_send(self, command, *args, **kwargs)
+
+    with (
+        mock.patch.object(redis.connection.AbstractConnection, "send_packed_command", counting_sync),
+        mock.patch.object(redis.asyncio.connection.AbstractConnection, "send_packed_command", counting_async),
+    ):
+        yield sent
+
+
+async def test_one_connect_costs_two_queries_and_five_redis_round_trips(three_tokens, room):
+    """Pinned so that it cannot grow unseen (issue 17): a new user joining a
+    room that already has a socket in this process. The room row and the
+    members' public objects come from this process's caches."""
+    from tests.capture import queries_counted
+
+    first, second, _ = three_tokens
+    present = await joined(room.pk, first)
+    with queries_counted() as statements, redis_round_trips() as trips:
+        measured = await joined(room.pk, second)
+    session_table = [sql for sql in statements if settings.SESSION_CACHE_TABLE in sql]
+    # queries_counted sees every thread: the analytics writer's batches (of socket opens) are not the connect's.
+    app_queries = [
+        sql for sql in statements
+        if sql not in session_table and not sql.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+        and AnalyticsEvent._meta.db_table not in sql
+    ]
+    # The user with their profile (token epoch, ban), and who blocks them.
+    assert len(app_queries) == 2, app_queries
+    assert "auth_user" in app_queries[0] and "presence_contact" in app_queries[1]
+    if production_stack():
+        # The socket cap; the token, read and its lifetime restarted at once; the user's
+        # group; the room's membership; the join announcement. No database query for the token.
+        assert trips == ["EVALSHA", "GETEX", "SUBSCRIBE", "EVALSHA", "PUBLISH"], trips
+        assert session_table == []
+    else:
+        assert trips == []
+    for communicator in (present, measured):
         await communicator.disconnect()
