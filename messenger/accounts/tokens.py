@@ -15,10 +15,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisSerializer
 
-from messenger.platform import redis_clients
+from messenger.platform import process_cache, redis_clients
 
 
 @dataclass(frozen=True)
@@ -30,21 +29,9 @@ class TokenInfo:
     expires_at_ms: int
 
 
-_process_cache = None
-
-
 def _cache():
-    """The sessions cache through one client for the whole process.
-
-    `django.core.cache.cache` is one client per async context, and
-    sync_to_async carries what a call set back into the caller's context:
-    each socket's first token lookup built a client with a connection pool
-    of its own, opened a Redis connection (redis-py reads its package
-    metadata for each new connection) and kept it as long as the socket."""
-    global _process_cache
-    if _process_cache is None:
-        _process_cache = caches.create_connection("sessions")
-    return _process_cache
+    """The sessions cache through one client for the whole process (messenger.platform.process_cache)."""
+    return process_cache.shared("sessions")
 
 
 def token_hash(token: str) -> str:

@@ -206,12 +206,7 @@ async def test_one_connect_costs_two_queries_and_five_redis_round_trips(three_to
     with queries_counted() as statements, redis_round_trips() as trips:
         measured = await joined(room.pk, second)
     session_table = [sql for sql in statements if settings.SESSION_CACHE_TABLE in sql]
-    # queries_counted sees every thread: the analytics writer's batches (of socket opens) are not the connect's.
-    app_queries = [
-        sql for sql in statements
-        if sql not in session_table and not sql.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
-        and AnalyticsEvent._meta.db_table not in sql
-    ]
+    app_queries = _connect_queries(statements)
     # The user with their profile (token epoch, ban), and who blocks them.
     assert len(app_queries) == 2, app_queries
     assert "auth_user" in app_queries[0] and "presence_contact" in app_queries[1]
@@ -222,5 +217,50 @@ async def test_one_connect_costs_two_queries_and_five_redis_round_trips(three_to
         assert session_table == []
     else:
         assert trips == []
+    for communicator in (present, measured):
+        await communicator.disconnect()
+
+
+def _connect_queries(statements: list[str]) -> list[str]:
+    """The statements of a connect, less the token's in the embedded stack's session table
+    and the analytics writer's batches (queries_counted sees every thread)."""
+    return [
+        sql for sql in statements
+        if settings.SESSION_CACHE_TABLE not in sql and AnalyticsEvent._meta.db_table not in sql
+        and not sql.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+    ]
+
+
+async def test_a_presence_connect_costs_five_queries_and_no_redis_connection_of_its_own(three_tokens):
+    from presence.consumers import PresenceConsumer
+    from tests.capture import queries_counted
+
+    def presence_socket(token):
+        communicator = WebsocketCommunicator(
+            PresenceConsumer.as_asgi(),
+            "/api/ws/presence",
+            headers=[(b"host", b"localhost"), (b"authorization", f"Bearer {token}".encode())],
+        )
+        communicator.scope["client"] = ("127.0.0.1", 50000)
+        return communicator
+
+    first, second, _ = three_tokens
+    present = presence_socket(first)
+    await present.connect(timeout=WAIT_S)
+    await frames_until(present, "unread")
+    await admissions_done()
+    with queries_counted() as statements, redis_round_trips() as trips:
+        measured = presence_socket(second)
+        await measured.connect(timeout=WAIT_S)
+        await frames_until(measured, "unread")
+        await admissions_done()
+    # The user; the roster; the unread rooms; the user as announced; who watches them.
+    assert len(_connect_queries(statements)) == 5, _connect_queries(statements)
+    if production_stack():
+        # No connection of its own (HELLO, CLIENT SETINFO, SELECT): a per-socket client for the
+        # auto-away flag opened one per presence socket. The token is one GETEX.
+        assert not {"HELLO", "CLIENT", "SELECT"} & set(trips), trips
+        assert trips.count("GETEX") == 1 and "EXPIRE" not in trips
+        assert len(trips) <= 8, trips
     for communicator in (present, measured):
         await communicator.disconnect()
