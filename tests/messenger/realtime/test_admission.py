@@ -225,8 +225,10 @@ def _connect_queries(statements: list[str]) -> list[str]:
     """The statements of a connect, less the token's in the embedded stack's session table
     and the analytics writer's batches (queries_counted sees every thread)."""
     return [
-        sql for sql in statements
-        if settings.SESSION_CACHE_TABLE not in sql and AnalyticsEvent._meta.db_table not in sql
+        sql
+        for sql in statements
+        if settings.SESSION_CACHE_TABLE not in sql
+        and AnalyticsEvent._meta.db_table not in sql
         and not sql.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
     ]
 
