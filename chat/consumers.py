@@ -25,13 +25,13 @@ def _since(query_string: bytes) -> int | None:
 
 
 def _welcome_reads(
-    room_id: str, since: int | None, member_ids: set[int], user
+    room_id: str, last_seq: int, since: int | None, member_ids: set[int], user
 ) -> tuple[list[dict], bool, int, list[dict], set[str]]:
     """History, hasMore, lastSeq and members of the welcome, and who blocks
-    the user, in one trip to a database thread."""
-    # The room's last_seq is read before the messages: every seq up to it is
-    # committed, so the history plus what the group delivers later has no gap.
-    last_seq = selectors.room_last_seq(room_id)
+    the user, in one trip to a database thread. `last_seq` is a seq up to
+    which every message is committed (room_hub.committed_seq), taken before
+    the messages are read: the history plus what the room's orderer delivers
+    after it has no gap."""
     if last_seq <= (since or 0):
         # Nothing to read (a new room, or a reconnect that missed nothing):
         # whatever is committed after last_seq reaches the socket through the room's group.
@@ -66,7 +66,12 @@ class RoomConsumer(SocketConsumer):
         self._in_room = True
         first_socket, member_ids = await membership.join(self.room.pk, self.user.pk, self.socket_id)
         history, has_more, last_seq, members, blockers = await db_async.run(
-            _welcome_reads, self.room.pk, _since(self.scope.get("query_string", b"")), member_ids, self.user
+            _welcome_reads,
+            self.room.pk,
+            room_hub.committed_seq(self.room.pk),
+            _since(self.scope.get("query_string", b"")),
+            member_ids,
+            self.user,
         )
         # Set before `ready` hands over the frames kept for this socket.
         self.blockers = frozenset(blockers)

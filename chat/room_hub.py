@@ -144,6 +144,14 @@ async def attach(room_id: str, consumer) -> None:
         raise
 
 
+def committed_seq(room_id: str) -> int:
+    """A seq up to which every message of the room is committed (and handed to
+    this process's sockets): the orderer's. After `attach`, a socket's welcome
+    may take it for the room's last seq without reading the room's row; every
+    later seq reaches the socket through the orderer."""
+    return _rooms[room_id].orderer.next_seq - 1
+
+
 async def ready(room_id: str, consumer, last_seq: int, member_ids: set[int]) -> None:
     """The socket's welcome (history up to last_seq, members member_ids) went
     out: deliver what came after it, except `join`s of users it already lists

@@ -185,6 +185,13 @@ WS_INVALID_FRAMES = (20, 10)
 WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)
 # Outbound bytes a socket may have waiting in the server before it is cut off (messenger/sendbuffer.py).
 WS_MAX_OUTBOUND_BYTES = env_int("WS_MAX_OUTBOUND_BYTES", 2 * 1024 * 1024)
+# Admission of new sockets (messenger/realtime/admission.py, docs/PROTOCOL.md §9): at most
+# WS_ADMIT_CONCURRENCY connects are worked on at once, so that open sockets' frames never wait
+# behind a storm of welcomes; WS_ADMIT_QUEUE more wait their turn; beyond that a socket gets
+# `error` UNAVAILABLE with retryAfterMs (WS_ADMIT_RETRY_MS plus up to as much again) and 4503.
+WS_ADMIT_CONCURRENCY = env_int("WS_ADMIT_CONCURRENCY", 4)
+WS_ADMIT_QUEUE = env_int("WS_ADMIT_QUEUE", 256)
+WS_ADMIT_RETRY_MS = env_int("WS_ADMIT_RETRY_MS", 1000)
 # Threads for sockets' database reads (messenger.platform.db_async); keep below DB_POOL_MAX.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
 # PostgreSQL connections per process used from the event loop (messenger.platform.pg_async: chat writes).

@@ -1,13 +1,12 @@
 """Presence and contact-list writes. Each does the database write and the
 frames that announce it, so views and the socket stay thin."""
 
-from django.core.cache import cache
 from django.db import transaction
 
 from messenger import errors
 from messenger.accounts.users import public_user, users_with_profiles
 from messenger.models import Profile
-from messenger.platform import db_async, fanout
+from messenger.platform import db_async, fanout, process_cache
 
 from . import broadcast, liveness, selectors
 from .models import Contact
@@ -142,26 +141,31 @@ async def presence_auto_away(*, user_id: int) -> None:
     (other statuses are the user's explicit choice and stay)."""
     changed = await Profile.objects.filter(user_id=user_id, status="online").aupdate(status="away")
     if changed:
-        await cache.aset(auto_away_key(user_id), 1, None)
+        await process_cache.shared().aset(auto_away_key(user_id), 1, None)
         await broadcast.announce(user_id, previous=await _shown_with_status(user_id, "online"), echo_self=True)
 
 
 async def presence_auto_back(*, user_id: int) -> None:
     """The user is active again: undo an automatic away (not one they chose)."""
-    if not await cache.aget(auto_away_key(user_id)):
+    if not await process_cache.shared().aget(auto_away_key(user_id)):
         return
-    await cache.adelete(auto_away_key(user_id))
+    await process_cache.shared().adelete(auto_away_key(user_id))
     changed = await Profile.objects.filter(user_id=user_id, status="away").aupdate(status="online")
     if changed:
         await broadcast.announce(user_id, previous=await _shown_with_status(user_id, "away"), echo_self=True)
 
 
+def _auto_away_undo(user_id: int) -> None:
+    if process_cache.shared().get(auto_away_key(user_id)):
+        process_cache.shared().delete(auto_away_key(user_id))
+        Profile.objects.filter(user_id=user_id, status="away").update(status="online")
+
+
 async def presence_signed_in(*, user_id: int) -> None:
     """A sign-in starts active: an automatic away left from last time is undone
-    (before the sign-in is announced, so no extra frame)."""
-    if await cache.aget(auto_away_key(user_id)):
-        await cache.adelete(auto_away_key(user_id))
-        await Profile.objects.filter(user_id=user_id, status="away").aupdate(status="online")
+    (before the sign-in is announced, so no extra frame). On the sockets' pool:
+    every presence connect runs it."""
+    await db_async.run(_auto_away_undo, user_id)
 
 
 async def _shown_with_status(user_id: int, status: str) -> dict:

@@ -15,7 +15,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache, RedisSerializer
+
+from messenger.platform import process_cache, redis_clients
 
 
 @dataclass(frozen=True)
@@ -27,21 +29,9 @@ class TokenInfo:
     expires_at_ms: int
 
 
-_process_cache = None
-
-
 def _cache():
-    """The sessions cache through one client for the whole process.
-
-    `django.core.cache.cache` is one client per async context, and
-    sync_to_async carries what a call set back into the caller's context:
-    each socket's first token lookup built a client with a connection pool
-    of its own, opened a Redis connection (redis-py reads its package
-    metadata for each new connection) and kept it as long as the socket."""
-    global _process_cache
-    if _process_cache is None:
-        _process_cache = caches.create_connection("sessions")
-    return _process_cache
+    """The sessions cache through one client for the whole process (messenger.platform.process_cache)."""
+    return process_cache.shared("sessions")
 
 
 def token_hash(token: str) -> str:
@@ -67,6 +57,9 @@ def token_lookup(digest: str, *, touch: bool = True) -> TokenInfo | None:
     if not digest or len(digest) != 64:
         return None
     key = _key(digest)
+    if touch and isinstance(_cache(), RedisCache):
+        data = _read_and_extend(key)
+        return TokenInfo(data["u"], data["e"], digest, _expiry_ms()) if data else None
     data = _cache().get(key)
     if not data:
         return None
@@ -77,6 +70,18 @@ def token_lookup(digest: str, *, touch: bool = True) -> TokenInfo | None:
     if not _cache().touch(key, settings.TOKEN_TTL_S):
         return None
     return TokenInfo(data["u"], data["e"], digest, _expiry_ms())
+
+
+_serializer = RedisSerializer()
+
+
+def _read_and_extend(key: str) -> dict | None:
+    """The token's record, its lifetime restarted, in one Redis round trip
+    (GETEX; every socket connect and heartbeat pays it). Like touch(), it
+    extends only a key that exists: a revoked token stays revoked. The key
+    and the value's encoding are the sessions cache's own."""
+    raw = redis_clients.sync_client().getex(_cache().make_and_validate_key(key), ex=settings.TOKEN_TTL_S)
+    return None if raw is None else _serializer.loads(raw)
 
 
 def token_revoke(digest: str, *, reason: str = "signed out") -> None:

@@ -38,6 +38,9 @@ FANOUT_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 RATE_LIMITED = Counter("cfm_ratelimit_rejections_total", "Requests and frames refused by a rate limit, by limit.", ["limit"])
+SOCKETS_DEFERRED = Counter(
+    "cfm_sockets_deferred_total", "Sockets told to connect again later (4503): too many connects at once."
+)
 AUTH_FAILURES = Counter("cfm_auth_failures_total", "Failed sign-ins and refused sockets, by kind.", ["kind"])
 BOT_CALLS = Counter("cfm_bot_calls_total", "Bot replies, by outcome.", ["outcome"])
 BOT_SECONDS = Histogram(

@@ -26,6 +26,7 @@ from messenger.operations import analytics
 from messenger.platform import clientip, db_async, fanout, log_context, metrics, text_rules
 from messenger.platform.outage import unavailable
 from messenger.realtime import library_patches, socket_cap
+from messenger.realtime.admission import admission
 from messenger.realtime.frame_errors import error_frame, validation_error
 from messenger.realtime.frame_queue import FrameQueue
 from messenger.realtime.origin import host_allowed, origin_allowed
@@ -127,6 +128,17 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self._invalid = _Window(*settings.WS_INVALID_FRAMES)
         # Frames queued beyond the flood limit mean the client outruns its handlers: that is flooding too.
         self._work = FrameQueue(self._handle_queued, settings.WS_FLOOD_FRAMES[0])
+        # Before anything costs a round trip: in a storm of connects, those beyond the
+        # process's admission budget are sent back to retry later (messenger.realtime.admission).
+        if not await admission.enter():
+            await self.close_deferred()
+            return
+        try:
+            await self._admit_counted()
+        finally:
+            admission.leave()
+
+    async def _admit_counted(self):
         # Counted before auth: a flood of sockets is capped whether or not they hold a token.
         address = clientip.from_scope(self.scope)
         verdict = await socket_cap.acquire(address)
@@ -167,6 +179,16 @@ class SocketConsumer(AsyncWebsocketConsumer):
         """An UNAVAILABLE error frame, then 4503 (try again later): the client reconnects with backoff."""
         await self.send_frame(error_frame(errors.UNAVAILABLE, "The service is briefly unavailable; reconnecting later will work."))
         await self.close_with(errors.CLOSE_TRY_AGAIN, "dependency unavailable")
+
+    async def close_deferred(self):
+        """Too many connects at once: UNAVAILABLE with the wait, then 4503; the client comes back after it."""
+        wait_ms = admission.retry_after_ms()
+        await self.send_frame(error_frame(
+            errors.UNAVAILABLE,
+            f"The server is busy letting many connections in; connect again in {wait_ms / 1000:.1f} s.",
+            retryAfterMs=wait_ms,
+        ))
+        await self.close_with(errors.CLOSE_TRY_AGAIN, "busy: connect again later")
 
     def _route_room(self) -> str:
         return self.scope.get("url_route", {}).get("kwargs", {}).get("room_id", "")

@@ -69,8 +69,8 @@ async def acquire(address: str) -> Literal["counted", "full", "unchecked"]:
         _local[address] += 1
         return "counted"
     try:
-        allowed = await redis_clients.async_client().eval(
-            _ACQUIRE, 1, _address_key(address), PROCESS_ID, cap, _LIVE_S, _liveness_prefix(), _ADDRESS_TTL_S
+        allowed = await redis_clients.script(_ACQUIRE)(
+            keys=[_address_key(address)], args=[PROCESS_ID, cap, _LIVE_S, _liveness_prefix(), _ADDRESS_TTL_S]
         )
     except Exception:  # noqa: BLE001 - see the docstring
         log.warning("socket cap not checked: redis unavailable")
@@ -90,7 +90,7 @@ async def release(address: str) -> None:
     if not redis_clients.enabled():
         return
     try:
-        await redis_clients.async_client().eval(_RELEASE, 1, _address_key(address), PROCESS_ID)
+        await redis_clients.script(_RELEASE)(keys=[_address_key(address)], args=[PROCESS_ID])
     except Exception:  # noqa: BLE001 - the count expires with this process's liveness key if it is wrong for long
         log.warning("socket cap release lost: redis unavailable")
 

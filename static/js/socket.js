@@ -37,8 +37,8 @@ export class LiveSocket extends EventTarget {
     this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
     const ws = new WebSocket(this.url());
     this.ws = ws;
+    this.retryAfterMs = 0;
     ws.addEventListener("open", () => {
-      this.attempt = 0;
       this.setState("open");
       this.ping();
       this.heartbeat = setInterval(() => this.ping(), PING_EVERY_MS);
@@ -49,6 +49,14 @@ export class LiveSocket extends EventTarget {
         frame = JSON.parse(event.data);
       } catch {
         return;
+      }
+      if (frame.type === "error" && !frame.clientId && typeof frame.retryAfterMs === "number") {
+        // The server is letting too many sockets in at once: its 4503 follows; come back after this.
+        this.retryAfterMs = frame.retryAfterMs;
+      } else if (frame.type !== "error") {
+        // Admitted (welcome or roster): the next drop starts the backoff over. An open that the
+        // server closes at once (busy, 4503) does not, so repeated refusals back off further.
+        this.attempt = 0;
       }
       if (frame.type === "pong") this.pong(frame);
       this.dispatchEvent(new CustomEvent("frame", { detail: frame }));
@@ -68,11 +76,18 @@ export class LiveSocket extends EventTarget {
       this.dispatchEvent(new CustomEvent("refused", { detail: { code } }));
       return;
     }
-    const floor = code === CLOSE.FLOOD ? FLOOD_EXTRA_WAIT_MS : 0;
-    const delay = floor + backoffDelay(this.attempt);
+    const delay = this.floorMs(code) + backoffDelay(this.attempt);
     this.attempt += 1;
     this.setState("reconnecting");
     this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  // The least wait before reconnecting: longer for a flooding client; for a busy server (4503),
+  // the wait it named (retryAfterMs, jittered by the server), to which the backoff adds its own jitter.
+  floorMs(code) {
+    if (code === CLOSE.FLOOD) return FLOOD_EXTRA_WAIT_MS;
+    if (code === CLOSE.TRY_AGAIN) return this.retryAfterMs;
+    return 0;
   }
 
   // After a refusal that turned out to be passing (the session is fine after
