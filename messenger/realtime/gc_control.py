@@ -1,0 +1,154 @@
+"""The garbage collector in a server process: every pause recorded, and the
+long-lived socket objects kept out of full collections.
+
+Pauses: a `gc.callbacks` hook times every collection (the loop is stopped
+for all of it) into `cfm_gc_pause_seconds{generation}` and keeps the
+longest since start in `cfm_gc_pause_max_seconds` (/metrics; the benchmark
+reads it).
+
+Why full collections are managed here: CPython 3.11 collects the oldest
+generation whenever it has grown by a quarter, and such a pass walks every
+object that survived, which in this server is mostly the open sockets'
+(protocol, transport, consumer, scope ...). With 10,000 sockets one pass
+took about 0.5 s and found nothing to free (docs/PERFORMANCE.md, issue 17).
+
+What `start()` does instead:
+- automatic full collections are switched off (threshold of the oldest
+  generation set out of reach; young collections stay as they are);
+- every GC_FREEZE_EVERY_S, if young collections promoted anything since the
+  last time, `gc.collect(2)` then `gc.freeze()`: the collection frees the
+  garbage among what arrived since, and whatever is still alive moves to
+  the permanent generation, which no collection walks. Each such pass walks
+  only what arrived since the one before (a second of connects), never the
+  sockets already open;
+- frozen objects are still freed by reference counting; only a cycle among
+  them stays until it is "reclaimed". Closed sockets leave such cycles
+  (protocol <-> transport), so once as many sockets have closed since the
+  last reclaim as were open then (at least GC_RECLAIM_CLOSES), everything is
+  unfrozen, collected once (a pause as long as an old-style full collection)
+  and frozen again. A restart storm or a growing process never triggers it;
+  churn of a whole population's worth of sockets does, which bounds the
+  memory held by dead cycles to about one population's worth.
+"""
+
+import asyncio
+import gc
+import logging
+import sys
+import time
+
+from django.conf import settings
+
+from messenger.platform import metrics
+
+log = logging.getLogger("messenger.gc")
+
+# The oldest generation's threshold, out of reach: CPython never runs a full collection on its own.
+NO_AUTOMATIC_FULL_COLLECTIONS = 1_000_000_000
+
+
+class PauseRecorder:
+    """Times every collection through gc.callbacks."""
+
+    def __init__(self):
+        self.started = 0.0
+        self.longest = 0.0
+        self.count = 0
+        self.total = 0.0
+        self.longest_by_generation = {0: 0.0, 1: 0.0, 2: 0.0}
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+            return
+        if not self.started:
+            return
+        pause = time.perf_counter() - self.started
+        self.started = 0.0
+        generation = info.get("generation", 2)
+        self.count += 1
+        self.total += pause
+        if pause > self.longest_by_generation.get(generation, 0.0):
+            self.longest_by_generation[generation] = pause
+        metrics.GC_PAUSE_SECONDS.labels(generation=str(generation)).observe(pause)
+        if pause > self.longest:
+            self.longest = pause
+            metrics.GC_PAUSE_MAX_SECONDS.set(pause)
+
+    def figures(self) -> dict:
+        return {"count": self.count, "total_s": self.total, "longest_s": self.longest,
+                "longest_by_generation_s": dict(self.longest_by_generation)}
+
+
+recorder = PauseRecorder()
+
+
+class Collector:
+    """The periodic collect-then-freeze pass and the occasional reclaim."""
+
+    def __init__(self):
+        self.closes_since_reclaim = 0
+        self.sockets_at_reclaim = 0
+        self.freezes = 0
+        self.reclaims = 0
+
+    def socket_closed(self) -> None:
+        self.closes_since_reclaim += 1
+
+    def step(self, open_sockets: int) -> str | None:
+        """One pass; returns what it did ("freeze", "reclaim") or None."""
+        if self.closes_since_reclaim >= max(settings.GC_RECLAIM_CLOSES, self.sockets_at_reclaim):
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self.closes_since_reclaim = 0
+            self.sockets_at_reclaim = open_sockets
+            self.reclaims += 1
+            return "reclaim"
+        # gc.get_count()[2]: young-generation-1 collections since the last full one,
+        # each of which may have promoted survivors into the oldest generation.
+        if gc.get_count()[2] == 0:
+            return None
+        gc.collect(2)
+        gc.freeze()
+        self.freezes += 1
+        return "freeze"
+
+    async def run(self, open_sockets) -> None:
+        while True:
+            await asyncio.sleep(settings.GC_FREEZE_EVERY_S)
+            try:
+                self.step(open_sockets())
+            except Exception:
+                log.exception("garbage collector pass failed")
+
+
+collector = Collector()
+_started = []
+
+
+def start(open_sockets) -> None:
+    """Install the pause recorder; in a server process (daphne's reactor is
+    installed) and unless GC_FREEZE_EVERY_S is 0, also hand full collections
+    to `collector`, which runs on the event loop once the reactor does.
+    `open_sockets()` counts the process's sockets. Called once, from
+    messenger/asgi.py."""
+    if _started:
+        return
+    _started.append(True)
+    gc.callbacks.append(recorder)
+    if settings.GC_FREEZE_EVERY_S <= 0 or "twisted.internet.reactor" not in sys.modules:
+        return
+    from twisted.internet import reactor
+
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_COLLECTIONS)
+    _started.append(reactor)
+
+    def run_on_loop():
+        _tasks.append(asyncio.get_event_loop().create_task(collector.run(open_sockets)))
+
+    reactor.callWhenRunning(run_on_loop)
+
+
+_tasks: list = []
