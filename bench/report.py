@@ -28,6 +28,7 @@ ROWS = [
     ("(a) RSS per idle socket, KB", ("idle", "rss_per_socket_kb"), ".1f"),
     ("(a) CPU while idle, % of a core", ("idle", "idle_core_pct"), ".1f"),
     ("(a) longest GC pause ms", ("idle", "gc_pause_max_ms"), ".1f"),
+    ("(a) longest GC pause, CPU ms", ("idle", "gc_pause_max_cpu_ms"), ".1f"),
     ("(b) small room p50 ms", ("fanout", "small", "p50_ms"), ".1f"),
     ("(b) small room p99 ms", ("fanout", "small", "p99_ms"), ".1f"),
     ("(b) small room max ms", ("fanout", "small", "max_ms"), ".1f"),
@@ -57,6 +58,7 @@ ROWS = [
     ("(g) chat p99 ms, sent while draining", ("restart_storm", "storm_draining_p99_ms"), ".1f"),
     ("(g) chat p99 ms, sent after ready", ("restart_storm", "storm_after_ready_p99_ms"), ".1f"),
     ("(g) longest GC pause ms", ("restart_storm", "gc_pause_max_ms"), ".1f"),
+    ("(g) longest GC pause, CPU ms", ("restart_storm", "gc_pause_max_cpu_ms"), ".1f"),
 ]
 
 

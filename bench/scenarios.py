@@ -99,6 +99,7 @@ class Bench:
                 idle = procstat.total(server.pids)
                 held = lg.open_count()
                 gc_pause = server.gc_pause_max_ms()
+                gc_cpu = server.gc_pause_max_ms("cfm_gc_pause_max_cpu_seconds")
             finally:
                 lg.close()
         finally:
@@ -113,10 +114,11 @@ class Bench:
             "idle_core_pct": (idle.cpu_s - loaded.cpu_s) / window * 100,
             # Since the server started: the connects included (CF Messenger only, gc.callbacks).
             "gc_pause_max_ms": gc_pause,
+            "gc_pause_max_cpu_ms": gc_cpu,
         }
         self.progress(f"{self.kind} (a) idle: held {held}/{n}, {figures['rss_per_socket_kb']:.1f} KB/socket, "
                       f"{figures['idle_core_pct']:.1f}% of a core idle"
-                      + (f", longest GC pause {gc_pause:.1f} ms" if gc_pause is not None else ""))
+                      + (f", longest GC pause {gc_pause:.1f} ms ({gc_cpu:.1f} ms CPU)" if gc_pause is not None else ""))
         return figures
 
     # --- (b) ------------------------------------------------------------------
@@ -298,6 +300,7 @@ class Bench:
                     "after_ready": [moments["ready"], float("inf")],
                 })
                 gc_pause = server.gc_pause_max_ms()
+                gc_cpu = server.gc_pause_max_ms("cfm_gc_pause_max_cpu_seconds")
             finally:
                 lg.close()
         finally:
@@ -325,13 +328,14 @@ class Bench:
             "storm_draining_p99_ms": chat["phases"].get("storm_draining", {}).get("p99_ms"),
             "storm_after_ready_p99_ms": chat["phases"].get("storm_after_ready", {}).get("p99_ms"),
             "gc_pause_max_ms": gc_pause,
+            "gc_pause_max_cpu_ms": gc_cpu,
         }
         self.progress(f"{self.kind} (g) {back['back']}/{len(specs)} back, the last "
                       f"{figures['back_after_ready_s'] or 0:.1f} s after the new process was ready "
                       f"({figures['back_after_term_s'] or 0:.1f} s after SIGTERM); lost {chat['lost']}, "
                       f"unacked {chat['unacked']}; room of {chat['members']} p99 {quiet.get('p99_ms', 0):.1f} ms quiet, "
                       f"{storm.get('p99_ms', 0):.1f} ms through the storm"
-                      + (f"; longest GC pause {gc_pause:.1f} ms" if gc_pause is not None else ""))
+                      + (f"; longest GC pause {gc_pause:.1f} ms ({gc_cpu:.1f} ms CPU)" if gc_pause is not None else ""))
         return figures
 
 

@@ -184,7 +184,7 @@ WS_PROTOCOL_PING_S = env_int("WS_PROTOCOL_PING_S", 60)
 # GC_FREEZE_EVERY_S what survived is collected and frozen (0: CPython's own
 # schedule); frozen cycles of closed sockets are reclaimed after this many
 # closes (or as many as were open at the last reclaim, if more).
-GC_FREEZE_EVERY_S = env_float("GC_FREEZE_EVERY_S", 1.0)
+GC_FREEZE_EVERY_S = env_float("GC_FREEZE_EVERY_S", 0.5)
 GC_RECLAIM_CLOSES = env_int("GC_RECLAIM_CLOSES", 2000)
 WS_FLOOD_FRAMES = (60, 10)
 WS_INVALID_FRAMES = (20, 10)

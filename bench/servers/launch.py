@@ -97,8 +97,9 @@ class Server:
         _wait_ready(self.procs[index], port, health)
         return {"term": term, "exited": exited, "ready": time.monotonic()}
 
-    def gc_pause_max_ms(self) -> float | None:
-        """The longest garbage-collection pause of any CF Messenger process since it started (/metrics)."""
+    def gc_pause_max_ms(self, metric: str = "cfm_gc_pause_max_seconds") -> float | None:
+        """The longest garbage-collection pause of any CF Messenger process since it started (/metrics);
+        metric="cfm_gc_pause_max_cpu_seconds": the CPU time of the longest collection."""
         if self.kind != "CFM":
             return None
         longest = None
@@ -110,7 +111,7 @@ class Server:
             except requests.RequestException:
                 continue
             for line in text.splitlines():
-                if line.startswith("cfm_gc_pause_max_seconds"):
+                if line.startswith(metric + " "):
                     value = float(line.split()[-1]) * 1000
                     longest = value if longest is None else max(longest, value)
         return longest

@@ -59,6 +59,11 @@ GC_PAUSE_MAX_SECONDS = Gauge(
     "cfm_gc_pause_max_seconds", "The longest garbage-collection pause of a server process since it started.",
     multiprocess_mode="max",
 )
+GC_PAUSE_MAX_CPU_SECONDS = Gauge(
+    "cfm_gc_pause_max_cpu_seconds",
+    "CPU time of the longest garbage collection of a server process since it started (its pause less preemption).",
+    multiprocess_mode="max",
+)
 MODERATION_ACTIONS = Counter("cfm_moderation_actions_total", "Moderation actions taken, by action.", ["action"])
 
 

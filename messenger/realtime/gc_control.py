@@ -23,12 +23,13 @@ What `start()` does instead:
   sockets already open;
 - frozen objects are still freed by reference counting; only a cycle among
   them stays until it is "reclaimed". Closed sockets leave such cycles
-  (protocol <-> transport), so once as many sockets have closed since the
-  last reclaim as were open then (at least GC_RECLAIM_CLOSES), everything is
+  (protocol <-> transport), so once more sockets have closed since the last
+  reclaim than are open now (and at least GC_RECLAIM_CLOSES), everything is
   unfrozen, collected once (a pause as long as an old-style full collection)
-  and frozen again. A restart storm or a growing process never triggers it;
-  churn of a whole population's worth of sockets does, which bounds the
-  memory held by dead cycles to about one population's worth.
+  and frozen again. A restart storm, a growing process or one draining for a
+  restart never triggers it; churn of a whole population's worth of sockets
+  does, which bounds the memory held by dead cycles to about what the live
+  sockets hold.
 """
 
 import asyncio
@@ -45,6 +46,8 @@ log = logging.getLogger("messenger.gc")
 
 # The oldest generation's threshold, out of reach: CPython never runs a full collection on its own.
 NO_AUTOMATIC_FULL_COLLECTIONS = 1_000_000_000
+# Pauses this long are logged (from the collector's task, not inside the collection).
+LONG_PAUSE_S = 0.05
 
 
 class PauseRecorder:
@@ -52,19 +55,29 @@ class PauseRecorder:
 
     def __init__(self):
         self.started = 0.0
+        self.started_cpu = 0.0
+        # The loop's wall-clock stop, and the CPU the collection itself used (on a shared
+        # core the first also holds time the kernel gave to other processes).
+        self.longest_cpu = 0.0
         self.longest = 0.0
         self.count = 0
         self.total = 0.0
         self.longest_by_generation = {0: 0.0, 1: 0.0, 2: 0.0}
+        self.long_pauses: list[dict] = []
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
             self.started = time.perf_counter()
+            self.started_cpu = time.thread_time()
             return
         if not self.started:
             return
         pause = time.perf_counter() - self.started
+        cpu = time.thread_time() - self.started_cpu
         self.started = 0.0
+        if cpu > self.longest_cpu:
+            self.longest_cpu = cpu
+            metrics.GC_PAUSE_MAX_CPU_SECONDS.set(cpu)
         generation = info.get("generation", 2)
         self.count += 1
         self.total += pause
@@ -74,9 +87,12 @@ class PauseRecorder:
         if pause > self.longest:
             self.longest = pause
             metrics.GC_PAUSE_MAX_SECONDS.set(pause)
+        if pause >= LONG_PAUSE_S and len(self.long_pauses) < 100:
+            self.long_pauses.append({"ms": round(pause * 1000, 1), "cpuMs": round(cpu * 1000, 1), "generation": generation,
+                                     "collected": info.get("collected"), "frozen": gc.get_freeze_count()})
 
     def figures(self) -> dict:
-        return {"count": self.count, "total_s": self.total, "longest_s": self.longest,
+        return {"count": self.count, "total_s": self.total, "longest_s": self.longest, "longest_cpu_s": self.longest_cpu,
                 "longest_by_generation_s": dict(self.longest_by_generation)}
 
 
@@ -88,8 +104,9 @@ class Collector:
 
     def __init__(self):
         self.closes_since_reclaim = 0
-        self.sockets_at_reclaim = 0
         self.freezes = 0
+        # Set when the process drains for a restart: it is about to exit, and its sockets all close.
+        self.draining = False
         self.reclaims = 0
 
     def socket_closed(self) -> None:
@@ -97,13 +114,13 @@ class Collector:
 
     def step(self, open_sockets: int) -> str | None:
         """One pass; returns what it did ("freeze", "reclaim") or None."""
-        if self.closes_since_reclaim >= max(settings.GC_RECLAIM_CLOSES, self.sockets_at_reclaim):
+        if not self.draining and self.closes_since_reclaim >= max(settings.GC_RECLAIM_CLOSES, open_sockets):
             gc.unfreeze()
             gc.collect()
             gc.freeze()
             self.closes_since_reclaim = 0
-            self.sockets_at_reclaim = open_sockets
             self.reclaims += 1
+            log.info("frozen objects reclaimed", extra={"sockets": open_sockets, "frozen": gc.get_freeze_count()})
             return "reclaim"
         # gc.get_count()[2]: young-generation-1 collections since the last full one,
         # each of which may have promoted survivors into the oldest generation.
@@ -119,6 +136,8 @@ class Collector:
             await asyncio.sleep(settings.GC_FREEZE_EVERY_S)
             try:
                 self.step(open_sockets())
+                while recorder.long_pauses:
+                    log.warning("long garbage-collection pause", extra=recorder.long_pauses.pop(0))
             except Exception:
                 log.exception("garbage collector pass failed")
 

@@ -40,6 +40,7 @@ def test_every_collection_pause_is_recorded_with_its_generation():
     assert 0 < figures["longest_s"] == max(figures["longest_by_generation_s"].values())
     assert figures["longest_by_generation_s"][2] > 0
     assert metrics.GC_PAUSE_MAX_SECONDS._value.get() >= figures["longest_s"]
+    assert 0 < figures["longest_cpu_s"] <= metrics.GC_PAUSE_MAX_CPU_SECONDS._value.get()
     assert 'cfm_gc_pause_seconds_count{generation="2"}' in metrics.scrape().decode()
 
 
@@ -68,3 +69,13 @@ def test_frozen_cycles_of_closed_sockets_are_reclaimed_after_enough_closes(colle
         collector.socket_closed()
     assert collector.step(open_sockets=0) == "reclaim"
     assert dead() is None
+
+
+def test_no_reclaim_while_more_sockets_are_open_than_closed_or_while_draining(collector):
+    for _ in range(5):
+        collector.socket_closed()
+    assert collector.step(open_sockets=6) != "reclaim"
+    collector.draining = True
+    assert collector.step(open_sockets=0) != "reclaim"
+    collector.draining = False
+    assert collector.step(open_sockets=5) == "reclaim"
