@@ -44,6 +44,7 @@ class _Registry:
 
     def add(self, consumer):
         self.sockets.add(consumer)
+        gc_control.collector.socket_opened()
         self._schedule(consumer)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._sweep())

@@ -79,3 +79,13 @@ def test_no_reclaim_while_more_sockets_are_open_than_closed_or_while_draining(co
     assert collector.step(open_sockets=0) != "reclaim"
     collector.draining = False
     assert collector.step(open_sockets=5) == "reclaim"
+
+
+def test_a_storm_of_arrivals_defers_the_reclaim_up_to_its_bound(collector, settings):
+    settings.GC_RECLAIM_FORCE_X = 4
+    collector.socket_opened()  # sockets are arriving
+    for _ in range(19):
+        collector.socket_closed()
+    assert collector.step(open_sockets=5) != "reclaim"
+    collector.socket_closed()  # 20 closes = 4 x max(GC_RECLAIM_CLOSES, open sockets)
+    assert collector.step(open_sockets=5) == "reclaim"
