@@ -28,9 +28,11 @@ What `start()` does instead:
   unfrozen, collected once (a pause as long as an old-style full collection:
   about 0.15 s of CPU per 1,000 open sockets) and frozen again: when no
   socket has opened for GC_RECLAIM_CALM_S, or, in a storm of arrivals and
-  refusals that never calms, once closes reach GC_RECLAIM_FORCE_X times
-  that floor (the bound on the memory dead cycles hold). A growing process
-  or one draining for a restart never reclaims.
+  refusals that never calms, once closes reach GC_RECLAIM_FORCE_X times the
+  most sockets open since the last reclaim (the bound on the memory dead
+  cycles hold). A socket closed before any pass since it opened froze
+  nothing and does not count. A growing process or one draining for a
+  restart never reclaims.
 """
 
 import asyncio
@@ -105,14 +107,21 @@ class Collector:
 
     def __init__(self):
         self.closes_since_reclaim = 0
+        self.peak_open = 0
         self.last_open = 0.0
         self.freezes = 0
         # Set when the process drains for a restart: it is about to exit, and its sockets all close.
         self.draining = False
         self.reclaims = 0
 
-    def socket_closed(self) -> None:
-        self.closes_since_reclaim += 1
+    def socket_closed(self, opened_at_pass: int | None = None) -> None:
+        """A socket closed; one that closed before any freeze pass since it opened left nothing frozen."""
+        if opened_at_pass is None or opened_at_pass < self.freezes + self.reclaims:
+            self.closes_since_reclaim += 1
+
+    def passes(self) -> int:
+        """Freeze passes so far (a socket registered now is frozen once this grows)."""
+        return self.freezes + self.reclaims
 
     def socket_opened(self) -> None:
         self.last_open = time.monotonic()
@@ -123,11 +132,13 @@ class Collector:
         closes have reached GC_RECLAIM_FORCE_X times the open sockets (the bound on dead cycles kept)."""
         if self.draining:
             return False
-        floor = max(settings.GC_RECLAIM_CLOSES, open_sockets)
-        if self.closes_since_reclaim < floor:
+        self.peak_open = max(self.peak_open, open_sockets)
+        if self.closes_since_reclaim < max(settings.GC_RECLAIM_CLOSES, open_sockets):
             return False
         calm = time.monotonic() - self.last_open >= settings.GC_RECLAIM_CALM_S
-        return calm or self.closes_since_reclaim >= settings.GC_RECLAIM_FORCE_X * floor
+        # The force bound from the most sockets open since the last reclaim: early in a storm few are open.
+        return calm or self.closes_since_reclaim >= settings.GC_RECLAIM_FORCE_X * max(settings.GC_RECLAIM_CLOSES,
+                                                                                    self.peak_open)
 
     def step(self, open_sockets: int) -> str | None:
         """One pass; returns what it did ("freeze", "reclaim") or None."""
@@ -136,6 +147,7 @@ class Collector:
             gc.collect()
             gc.freeze()
             self.closes_since_reclaim = 0
+            self.peak_open = open_sockets
             self.reclaims += 1
             log.info("frozen objects reclaimed", extra={"sockets": open_sockets, "frozen": gc.get_freeze_count()})
             return "reclaim"

@@ -34,6 +34,7 @@ class _Registry:
 
     def __init__(self):
         self.sockets: set = set()
+        self._gc_passes: dict = {}
         self._task: asyncio.Task | None = None
         self._layer_failures = 0
         # (idle deadline, tie-breaker, weak reference to the socket)
@@ -44,6 +45,8 @@ class _Registry:
 
     def add(self, consumer):
         self.sockets.add(consumer)
+        # The collector's pass count at registration: a socket refused before the next pass froze nothing.
+        self._gc_passes[consumer] = gc_control.collector.passes()
         gc_control.collector.socket_opened()
         self._schedule(consumer)
         if self._task is None or self._task.done():
@@ -56,7 +59,7 @@ class _Registry:
     def discard(self, consumer):
         if consumer in self.sockets:
             self.sockets.discard(consumer)
-            gc_control.collector.socket_closed()
+            gc_control.collector.socket_closed(self._gc_passes.pop(consumer, None))
 
     def count(self, kind: str | None = None) -> int:
         return sum(1 for s in self.sockets if kind is None or s.kind == kind)

@@ -84,8 +84,20 @@ def test_no_reclaim_while_more_sockets_are_open_than_closed_or_while_draining(co
 def test_a_storm_of_arrivals_defers_the_reclaim_up_to_its_bound(collector, settings):
     settings.GC_RECLAIM_FORCE_X = 4
     collector.socket_opened()  # sockets are arriving
-    for _ in range(19):
+    assert collector.step(open_sockets=6) != "reclaim"  # the most open since the last reclaim: 6
+    for _ in range(23):
         collector.socket_closed()
     assert collector.step(open_sockets=5) != "reclaim"
-    collector.socket_closed()  # 20 closes = 4 x max(GC_RECLAIM_CLOSES, open sockets)
+    collector.socket_closed()  # 24 closes = 4 x the most sockets open since the last reclaim
     assert collector.step(open_sockets=5) == "reclaim"
+
+
+def test_a_socket_refused_before_any_pass_froze_it_does_not_count(collector):
+    opened_at = collector.passes()
+    for _ in range(5):
+        collector.socket_closed(opened_at)
+    assert collector.closes_since_reclaim == 0
+    gc.collect(1)
+    assert collector.step(open_sockets=1) == "freeze"
+    collector.socket_closed(opened_at)
+    assert collector.closes_since_reclaim == 1
