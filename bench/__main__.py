@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--servers B0,B1,CFM] [--scenarios a,b,c,d,e,f]
+"""python -m bench [--quick] [--servers B0,B1,CFM] [--scenarios a,b,c,d,e,f,g]
 
 Runs every scenario against every server in the same run, prints progress
 and a table, and writes bench/results/<date>.json and <date>.png.
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import report, sizes
-from .scenarios import Bench
+from .scenarios import Bench, restart_rooms
 from .servers import launch
 
 SCENARIOS = {
@@ -24,8 +24,10 @@ SCENARIOS = {
     "d": "two_processes",
     "e": "connects",
     "f": "join_storm",
+    "g": "restart_storm",
 }
 MULTI_PROCESS = {"d"}  # B0 has no shared state to run on two processes
+CFM_ONLY = {"g"}  # resume with `since`, acks and sessions that survive a restart are CF Messenger's
 
 
 def _rooms(s: dict) -> list[str]:
@@ -33,7 +35,7 @@ def _rooms(s: dict) -> list[str]:
     conn = [f"conn_{r}" for r in range((s["connects"] + 99) // 100)]
     fixed = ["fan_small", "fan_large", "ramp", "two_1", "two_2", f"redis_{s['small_room']}",
              f"redis_{s['large_room']}", "login_chat", "storm"]
-    return idle + conn + fixed
+    return idle + conn + fixed + [room for room, _ in restart_rooms(s)]
 
 
 def _cpus() -> tuple[str, set[int]]:
@@ -48,7 +50,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run of a few seconds per scenario")
     parser.add_argument("--servers", default="B0,B1,CFM")
-    parser.add_argument("--scenarios", default="a,b,c,d,e,f")
+    parser.add_argument("--scenarios", default="a,b,c,d,e,f,g")
     parser.add_argument("--clients", type=int, default=1, help="load generator processes")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     parser.add_argument("--set", action="append", default=[], metavar="SIZE=N",
@@ -79,7 +81,8 @@ def main(argv=None) -> int:
              f"{'quick' if args.quick else 'full'} run of {','.join(scenarios)} against {','.join(servers)}")
     seed = None
     if "CFM" in servers:
-        users = max(chosen["idle_sockets"], chosen["large_room"], chosen["connects"], chosen["storm"])
+        users = max(chosen["idle_sockets"], chosen["large_room"], chosen["connects"], chosen["storm"],
+                    chosen["restart_users"])
         progress(f"CFM: creating {launch.PG_DB}, migrating, seeding {users} users")
         seed = launch.prepare_cfm(users=users, rooms=_rooms(chosen))
 
@@ -104,7 +107,7 @@ def main(argv=None) -> int:
 
     for scenario in scenarios:
         for server in servers:
-            if scenario in MULTI_PROCESS and server == "B0":
+            if scenario in MULTI_PROCESS and server == "B0" or scenario in CFM_ONLY and server != "CFM":
                 continue
             bench = Bench(server, chosen, server_cpus=server_cpus, loadgen_cpus=loadgen_cpus, workers=args.clients,
                           seed=seed if server == "CFM" else None, progress=progress)

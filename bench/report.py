@@ -27,6 +27,8 @@ ROWS = [
     ("(a) idle sockets held", ("idle", "held"), "d"),
     ("(a) RSS per idle socket, KB", ("idle", "rss_per_socket_kb"), ".1f"),
     ("(a) CPU while idle, % of a core", ("idle", "idle_core_pct"), ".1f"),
+    ("(a) longest GC pause ms", ("idle", "gc_pause_max_ms"), ".1f"),
+    ("(a) longest GC pause, CPU ms", ("idle", "gc_pause_max_cpu_ms"), ".1f"),
     ("(b) small room p50 ms", ("fanout", "small", "p50_ms"), ".1f"),
     ("(b) small room p99 ms", ("fanout", "small", "p99_ms"), ".1f"),
     ("(b) small room max ms", ("fanout", "small", "max_ms"), ".1f"),
@@ -47,6 +49,16 @@ ROWS = [
     ("(f) join storm joined", ("join_storm", "connect", "connected"), "d"),
     ("(f) join storm seconds", ("join_storm", "connect", "elapsed_s"), ".1f"),
     ("(f) then lost / silent sockets", None, ""),
+    ("(g) restart storm sockets back", ("restart_storm", "back", "back"), "d"),
+    ("(g) last back s after ready", ("restart_storm", "back_after_ready_s"), ".1f"),
+    ("(g) last back s after SIGTERM", ("restart_storm", "back_after_term_s"), ".1f"),
+    ("(g) chat lost / unacked", "restart_lost", ""),
+    ("(g) chat p99 ms quiet", ("restart_storm", "quiet_p99_ms"), ".1f"),
+    ("(g) chat p99 ms through restart", ("restart_storm", "storm_p99_ms"), ".1f"),
+    ("(g) chat p99 ms, sent while draining", ("restart_storm", "storm_draining_p99_ms"), ".1f"),
+    ("(g) chat p99 ms, sent after ready", ("restart_storm", "storm_after_ready_p99_ms"), ".1f"),
+    ("(g) longest GC pause ms", ("restart_storm", "gc_pause_max_ms"), ".1f"),
+    ("(g) longest GC pause, CPU ms", ("restart_storm", "gc_pause_max_cpu_ms"), ".1f"),
 ]
 
 
@@ -60,6 +72,10 @@ def table(results: dict, servers: list[str]) -> str:
                 lost = _get(results, server, "join_storm", "broadcast", "lost")
                 silent = _get(results, server, "join_storm", "broadcast", "silent_sockets")
                 cells.append("-" if lost is None else f"{lost} / {silent}")
+            elif path == "restart_lost":
+                lost = _get(results, server, "restart_storm", "chat", "lost")
+                unacked = _get(results, server, "restart_storm", "chat", "unacked")
+                cells.append("-" if lost is None else f"{lost} / {unacked}")
             else:
                 cells.append(_fmt(_get(results, server, *path), spec))
         if any(cell != "-" for cell in cells):
@@ -108,8 +124,11 @@ def targets(results: dict, sizes: dict) -> list[dict]:
     check(f"(a) idle sockets >= 10,000 (run: {sizes['idle_sockets']})", held, held is not None and held >= min(10_000, sizes["idle_sockets"]))
     rss, rss0 = cfm("idle", "rss_per_socket_kb"), b0("idle", "rss_per_socket_kb")
     check("(a) RSS per idle socket <= 2x B0", _ratio(rss, rss0), rss is not None and rss0 and rss <= 2 * rss0)
-    idle = cfm("idle", "idle_core_pct")
+    idle, idle0 = cfm("idle", "idle_core_pct"), b0("idle", "idle_core_pct")
     check("(a) <= 5% of a core while idle", idle, idle is not None and idle <= 5)
+    check("(a) idle CPU <= 2x B0 (issue 17)", _ratio(idle, idle0), idle is not None and idle0 and idle <= 2 * idle0)
+    pause = cfm("idle", "gc_pause_max_ms")
+    check("(a) longest GC pause <= 20 ms (issue 17)", pause, pause is not None and pause <= 20)
     for room in ("small", "large"):
         p99, p99_0 = cfm("fanout", room, "p99_ms"), b0("fanout", room, "p99_ms")
         lost, silent = cfm("fanout", room, "lost"), cfm("fanout", room, "silent_sockets")
@@ -128,6 +147,16 @@ def targets(results: dict, sizes: dict) -> list[dict]:
     check("(e) authenticated connects/s >= 0.5x B0 plain", _ratio(conn, conn0), conn is not None and conn0 and conn >= 0.5 * conn0)
     quiet, busy = cfm("connects", "logins", "quiet", "p99_ms"), cfm("connects", "logins", "during_logins", "p99_ms")
     check("(e) room p99 during logins <= 2x quiet", _ratio(busy, quiet), quiet is not None and busy is not None and busy <= 2 * quiet)
+    storm = cfm("restart_storm")
+    if storm and "error" not in storm:
+        after = storm.get("back_after_ready_s")
+        check(f"(g) all {storm['sockets']} back and resumed within {sizes['restart_back_s']} s of the restart",
+              after, storm["all_back"] and after is not None and after <= sizes["restart_back_s"])
+        check("(g) 0 chat messages lost, none left unacknowledged", storm["lost"],
+              storm["lost"] == 0 and storm["chat"]["unacked"] == 0)
+        quiet_p99, storm_p99 = storm.get("quiet_p99_ms"), storm.get("storm_p99_ms")
+        check("(g) chatting room p99 through the storm <= 2x quiet", _ratio(storm_p99, quiet_p99),
+              quiet_p99 and storm_p99 is not None and storm_p99 <= 2 * quiet_p99)
     return checks
 
 
@@ -151,7 +180,7 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (cdf_ax, bar_ax) = plt.subplots(1, 2, figsize=(13, 5))
+    fig, (cdf_ax, bar_ax, storm_ax) = plt.subplots(1, 3, figsize=(19, 5))
     for server in servers:
         for room, style in (("small", "-"), ("large", "--")):
             points = _get(results, server, "fanout", room, "cdf_ms")
@@ -174,6 +203,19 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
                         (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
     bar_ax.set_ylabel("deliveries/s")
     bar_ax.set_title("(c) deliveries/s per process at p99 <= 100 ms")
+    for server in servers:
+        curve = _get(results, server, "restart_storm", "back_curve_after_term_s")
+        if curve:
+            storm_ax.plot(curve, [i / (len(curve) - 1) for i in range(len(curve))], label=f"{server}: sockets back")
+            ready = _get(results, server, "restart_storm", "restart", "ready_after_s")
+            if ready is not None:
+                storm_ax.axvline(ready, color="#999999", linestyle=":", label="new process ready")
+    storm_ax.set_xlabel("seconds after SIGTERM")
+    storm_ax.set_ylabel("fraction of sockets welcomed again")
+    storm_ax.set_title("(g) restart storm: clients back")
+    storm_ax.grid(True, alpha=0.3)
+    if storm_ax.lines:
+        storm_ax.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)

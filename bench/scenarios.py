@@ -1,4 +1,4 @@
-"""Scenarios (a)-(f) of issue 8, run against one server kind.
+"""Scenarios (a)-(f) of issue 8 and (g) of issue 17, run against one server kind.
 
 Each scenario starts its own server (fresh memory figures), opens its own
 sockets and returns a dict of figures; `Bench.progress` prints a line as it
@@ -15,6 +15,13 @@ import requests
 from . import procstat, stats
 from .loadgen import LoadGen, fake_ip
 from .servers import launch
+from .storm import StormLoadGen
+
+
+def restart_rooms(sizes: dict) -> list[tuple[str, int]]:
+    """(g)'s rooms: the chatting room first, then the rest of the sockets in rooms of up to 100."""
+    chat, rest = sizes["restart_room"], sizes["restart_sockets"] - sizes["restart_room"]
+    return [("restart_chat", chat)] + [(f"restart_{r}", min(100, rest - r * 100)) for r in range((rest + 99) // 100)]
 
 
 class Bench:
@@ -91,6 +98,8 @@ class Bench:
                 time.sleep(window)
                 idle = procstat.total(server.pids)
                 held = lg.open_count()
+                gc_pause = server.gc_pause_max_ms()
+                gc_cpu = server.gc_pause_max_ms("cfm_gc_pause_max_cpu_seconds")
             finally:
                 lg.close()
         finally:
@@ -103,9 +112,13 @@ class Bench:
             "rss_loaded_kb": loaded.rss_kb,
             "rss_per_socket_kb": (loaded.rss_kb - base.rss_kb) / max(joined["connected"], 1),
             "idle_core_pct": (idle.cpu_s - loaded.cpu_s) / window * 100,
+            # Since the server started: the connects included (CF Messenger only, gc.callbacks).
+            "gc_pause_max_ms": gc_pause,
+            "gc_pause_max_cpu_ms": gc_cpu,
         }
         self.progress(f"{self.kind} (a) idle: held {held}/{n}, {figures['rss_per_socket_kb']:.1f} KB/socket, "
-                      f"{figures['idle_core_pct']:.1f}% of a core idle")
+                      f"{figures['idle_core_pct']:.1f}% of a core idle"
+                      + (f", longest GC pause {gc_pause:.1f} ms ({gc_cpu:.1f} ms CPU)" if gc_pause is not None else ""))
         return figures
 
     # --- (b) ------------------------------------------------------------------
@@ -249,6 +262,81 @@ class Bench:
         self.progress(f"{self.kind} (f) {joined['connected']}/{s['storm']} joined in {joined['elapsed_s']:.1f} s; "
                       f"then lost {after['lost']}, {after['silent_sockets']} silent sockets")
         return {"connect": joined, "broadcast": after}
+
+
+    # --- (g) ------------------------------------------------------------------
+
+    def restart_storm(self) -> dict:
+        """Sockets over fewer users, one room of them chatting; SIGTERM the server (it drains
+        with 1012), start it again; every client comes back by itself (bench/storm.py)."""
+        s = self.sizes
+        users, rate = s["restart_users"], s["restart_rate"]
+        specs, index = [], 0
+        for room, members in restart_rooms(s):
+            for _ in range(members):
+                specs.append({"i": index, "room": room, "token": self.seed["tokens"][index % users]})
+                index += 1
+        server = self.start()
+        try:
+            lg = StormLoadGen(server.base_urls[0], specs, "restart_chat", cpus=self.loadgen_cpus)
+            try:
+                joined = lg.call("connect", concurrency=200)
+                self.progress(f"{self.kind} (g) {joined['connected']}/{len(specs)} sockets of {users} users open "
+                              f"in {joined['elapsed_s']:.1f} s; chatting quietly for {s['duration_s']} s")
+                lg.call("chat_start", label="quiet", rate=rate)
+                time.sleep(s["duration_s"])
+                lg.call("chat_stop", max_drain=s["max_drain_s"])
+                # CLOCK_MONOTONIC is the same in every process: the worker's mark and SIGTERM compare.
+                marked = lg.call("mark_restart")["mark"]
+                lg.call("chat_start", label="storm", rate=rate)
+                moments = server.restart()
+                self.progress(f"{self.kind} (g) restarted: drained and exited in {moments['exited'] - moments['term']:.1f} s, "
+                              f"ready again {moments['ready'] - moments['term']:.1f} s after SIGTERM")
+                back = lg.call("wait_back", timeout=s["restart_wait_max_s"])
+                time.sleep(s["restart_tail_s"])
+                lg.call("chat_stop", max_drain=s["max_drain_s"])
+                chat = lg.call("figures", windows={
+                    "draining": [moments["term"], moments["exited"]],
+                    "after_ready": [moments["ready"], float("inf")],
+                })
+                gc_pause = server.gc_pause_max_ms()
+                gc_cpu = server.gc_pause_max_ms("cfm_gc_pause_max_cpu_seconds")
+            finally:
+                lg.close()
+        finally:
+            server.stop()
+        term_at = moments["term"] - marked
+        ready_at = moments["ready"] - marked
+        last_back = back["last_back_s"]
+        quiet, storm = chat["phases"].get("quiet", {}), chat["phases"].get("storm", {})
+        figures = {
+            "sockets": len(specs),
+            "users": users,
+            "connect": joined,
+            "restart": {"exited_after_s": moments["exited"] - moments["term"], "ready_after_s": ready_at - term_at},
+            "back": back,
+            "all_back": back["back"] == len(specs),
+            # From the new process being ready to the last socket welcomed again (with since).
+            "back_after_ready_s": last_back - ready_at if last_back is not None else None,
+            # From SIGTERM: the longest any socket went without its room.
+            "back_after_term_s": last_back - term_at if last_back is not None else None,
+            "back_curve_after_term_s": [t - term_at for t in back["back_curve_s"]],
+            "chat": chat,
+            "lost": chat["lost"],
+            "quiet_p99_ms": quiet.get("p99_ms"),
+            "storm_p99_ms": storm.get("p99_ms"),
+            "storm_draining_p99_ms": chat["phases"].get("storm_draining", {}).get("p99_ms"),
+            "storm_after_ready_p99_ms": chat["phases"].get("storm_after_ready", {}).get("p99_ms"),
+            "gc_pause_max_ms": gc_pause,
+            "gc_pause_max_cpu_ms": gc_cpu,
+        }
+        self.progress(f"{self.kind} (g) {back['back']}/{len(specs)} back, the last "
+                      f"{figures['back_after_ready_s'] or 0:.1f} s after the new process was ready "
+                      f"({figures['back_after_term_s'] or 0:.1f} s after SIGTERM); lost {chat['lost']}, "
+                      f"unacked {chat['unacked']}; room of {chat['members']} p99 {quiet.get('p99_ms', 0):.1f} ms quiet, "
+                      f"{storm.get('p99_ms', 0):.1f} ms through the storm"
+                      + (f"; longest GC pause {gc_pause:.1f} ms ({gc_cpu:.1f} ms CPU)" if gc_pause is not None else ""))
+        return figures
 
 
 class RedisCommandCounter:

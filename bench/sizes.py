@@ -22,6 +22,15 @@ FULL = {
     "storm": 1_000,
     "quiet_s": 1.0,
     "max_drain_s": 10,
+    # (g) restart storm: sockets over users (each user's sockets in different rooms), one
+    # room of them chatting at restart_rate through the restart; "back" within restart_back_s.
+    "restart_sockets": 10_000,
+    "restart_users": 2_000,
+    "restart_room": 100,
+    "restart_rate": 10,
+    "restart_back_s": 10,
+    "restart_wait_max_s": 240,
+    "restart_tail_s": 3,
 }
 
 QUICK = {
@@ -40,4 +49,9 @@ QUICK = {
     "storm": 30,
     "quiet_s": 0.5,
     "max_drain_s": 3,
+    "restart_sockets": 60,
+    "restart_users": 20,
+    "restart_room": 10,
+    "restart_wait_max_s": 60,
+    "restart_tail_s": 1,
 }

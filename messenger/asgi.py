@@ -15,7 +15,8 @@ from django.urls import re_path  # noqa: E402
 
 from chat.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
 from messenger.operations import checks  # noqa: E402
-from messenger.realtime import draining, library_patches  # noqa: E402
+from messenger.realtime import draining, gc_control, library_patches  # noqa: E402
+from messenger.realtime.registry import registry  # noqa: E402
 from messenger.realtime.socket import NotFoundConsumer  # noqa: E402
 from messenger.web.static_files import SafeStaticFilesHandler  # noqa: E402
 from presence.routing import websocket_urlpatterns as presence_sockets  # noqa: E402
@@ -41,5 +42,8 @@ application = ProtocolTypeRouter(
 # process. Frozen, they are out of the garbage collector's sight: a full
 # collection scans only what sockets and messages allocated since, instead of
 # ~120,000 start-up objects too (36 ms here, a pause of the event loop that
-# showed as a p99 spike in bench scenario (c)).
+# showed as a p99 spike in bench scenario (c)). From then on gc_control keeps
+# the sockets' own long-lived objects out of full collections the same way,
+# and records every pause.
 gc.freeze()
+gc_control.start(lambda: len(registry.sockets))

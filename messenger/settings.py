@@ -180,6 +180,15 @@ WS_DRAIN_S = env_float("WS_DRAIN_S", 5)
 # the server's default of 20 s, the pings and pongs of 10,000 idle sockets were
 # most of the server's idle CPU (docs/PERFORMANCE.md).
 WS_PROTOCOL_PING_S = env_int("WS_PROTOCOL_PING_S", 60)
+# Full garbage collections handed to messenger/realtime/gc_control.py: every
+# GC_FREEZE_EVERY_S what survived is collected and frozen (0: CPython's own
+# schedule); frozen cycles of closed sockets are reclaimed after this many
+# closes (or as many as are open, if more) once no socket opened for
+# GC_RECLAIM_CALM_S, or at GC_RECLAIM_FORCE_X times that many closes.
+GC_FREEZE_EVERY_S = env_float("GC_FREEZE_EVERY_S", 0.5)
+GC_RECLAIM_CLOSES = env_int("GC_RECLAIM_CLOSES", 2000)
+GC_RECLAIM_CALM_S = env_float("GC_RECLAIM_CALM_S", 10)
+GC_RECLAIM_FORCE_X = env_int("GC_RECLAIM_FORCE_X", 4)
 WS_FLOOD_FRAMES = (60, 10)
 WS_INVALID_FRAMES = (20, 10)
 WS_MAX_SOCKETS_PER_IP = env_int("WS_MAX_SOCKETS_PER_IP", 1000)

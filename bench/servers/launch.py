@@ -21,7 +21,8 @@ LOG_DIR = ROOT / ".local" / "bench-logs"
 REDIS_HOST = "redis://127.0.0.1:6379"
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "9"))
 PG_URL = "postgres://postgres@127.0.0.1:5432"
-PG_DB = "cfm_bench"
+PG_DB = os.environ.get("BENCH_PG_DB", "cfm_bench")
+METRICS_TOKEN = secrets.token_urlsafe(24)
 
 
 def free_port() -> int:
@@ -53,15 +54,19 @@ def cfm_env() -> dict:
         # Senders send up to 5 msg/s each; the contract's 1 msg/s per user
         # per room would measure the rate limiter, not the fan-out.
         "CHAT_RATE_LIMIT": "1000",
+        # /metrics for the harness (the garbage collector's longest pause).
+        "METRICS_TOKEN": METRICS_TOKEN,
         "PYTHONUNBUFFERED": "1",
     }
 
 
 class Server:
-    def __init__(self, kind: str, procs: list[subprocess.Popen], ports: list[int]):
+    def __init__(self, kind: str, procs: list[subprocess.Popen], ports: list[int], launches: list[tuple] = ()):
         self.kind = kind
         self.procs = procs
         self.ports = ports
+        # (argv, env, health url) of each process, for restart().
+        self.launches = list(launches)
 
     @property
     def pids(self) -> list[int]:
@@ -74,6 +79,42 @@ class Server:
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.ports[0]}"
+
+    def restart(self, index: int = 0) -> dict:
+        """SIGTERM one process (CF Messenger drains: 1012 to every socket, then exits), wait
+        for it to exit, start it again on the same port; returns the moments (monotonic)."""
+        proc, port = self.procs[index], self.ports[index]
+        argv, env, health = self.launches[index]
+        term = time.monotonic()
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        exited = time.monotonic()
+        self.procs[index] = _spawn(f"{self.kind.lower()}-{port}", argv, env)
+        _wait_ready(self.procs[index], port, health)
+        return {"term": term, "exited": exited, "ready": time.monotonic()}
+
+    def gc_pause_max_ms(self, metric: str = "cfm_gc_pause_max_seconds") -> float | None:
+        """The longest garbage-collection pause of any CF Messenger process since it started (/metrics);
+        metric="cfm_gc_pause_max_cpu_seconds": the CPU time of the longest collection."""
+        if self.kind != "CFM":
+            return None
+        longest = None
+        for port in self.ports:
+            try:
+                text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5,
+                                    headers={"Authorization": f"Bearer {METRICS_TOKEN}",
+                                             "X-Forwarded-Proto": "https"}).text
+            except requests.RequestException:
+                continue
+            for line in text.splitlines():
+                if line.startswith(metric + " "):
+                    value = float(line.split()[-1]) * 1000
+                    longest = value if longest is None else max(longest, value)
+        return longest
 
     def stop(self):
         for proc in self.procs:
@@ -112,7 +153,7 @@ def _wait_ready(proc: subprocess.Popen, port: int, health_url: str | None, timeo
 
 
 def start(kind: str, *, cpus: str, processes: int = 1) -> Server:
-    procs, ports = [], []
+    procs, ports, launches = [], [], []
     for _ in range(processes):
         port = free_port()
         if kind == "B0":
@@ -129,12 +170,13 @@ def start(kind: str, *, cpus: str, processes: int = 1) -> Server:
         proc = _spawn(f"{kind.lower()}-{port}", pinned(argv, cpus), env)
         procs.append(proc)
         ports.append(port)
+        launches.append((pinned(argv, cpus), env, health))
         try:
             _wait_ready(proc, port, health)
         except RuntimeError:
             Server(kind, procs, ports).stop()
             raise
-    return Server(kind, procs, ports)
+    return Server(kind, procs, ports, launches)
 
 
 def _cfm_argv(env: dict, port: int) -> list[str]:

@@ -52,6 +52,21 @@ ANALYTICS_DROPPED = Counter(
     "Analytics events dropped: the queue was full (full) or the event could not be stored (bad).",
     ["reason"],
 )
+GC_PAUSE_SECONDS = Histogram(
+    "cfm_gc_pause_seconds",
+    "Garbage collections (the event loop stops for each), by generation (messenger/realtime/gc_control.py).",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1),
+)
+GC_PAUSE_MAX_SECONDS = Gauge(
+    "cfm_gc_pause_max_seconds", "The longest garbage-collection pause of a server process since it started.",
+    multiprocess_mode="max",
+)
+GC_PAUSE_MAX_CPU_SECONDS = Gauge(
+    "cfm_gc_pause_max_cpu_seconds",
+    "CPU time of the longest garbage collection of a server process since it started (its pause less preemption).",
+    multiprocess_mode="max",
+)
 MODERATION_ACTIONS = Counter("cfm_moderation_actions_total", "Moderation actions taken, by action.", ["action"])
 
 

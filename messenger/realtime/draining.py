@@ -15,7 +15,7 @@ import random
 
 from django.conf import settings
 
-from messenger.realtime import library_patches
+from messenger.realtime import gc_control, library_patches
 from messenger.realtime.registry import registry
 
 log = logging.getLogger("messenger.ws")
@@ -37,6 +37,8 @@ def _begin() -> None:
 
 async def drain(spread_s: float | None = None) -> None:
     spread_s = settings.WS_DRAIN_S if spread_s is None else spread_s
+    # Every socket is about to close: no reclaim of their frozen objects (a long pause) in a process that exits.
+    gc_control.collector.draining = True
     ports = library_patches.stop_listening()
     sockets = list(registry.sockets)
     random.shuffle(sockets)

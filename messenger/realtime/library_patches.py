@@ -55,17 +55,40 @@ Inventory (verified with daphne 4.2.3, autobahn 26.10.2, Twisted 26.10.0):
       autobahn's `sendCloseFrame`: its public `sendClose` allows only 1000
       and 3000-4999, so not 1012 ("service restart").
    Test: tests/messenger/realtime/test_graceful_restart.py.
+7. **daphne's periodic passes visit only the connections that are due**
+   (issue 17: idle cost O(active), not O(all)). daphne's
+   `Server.application_checker` walks every connection each second and
+   `Server.timeout_checker` calls every protocol's `check_timeouts` every
+   2 s; with 10,000 idle sockets both find nothing to do almost every time.
+   a. `application_checker` visits only connections marked due: one whose
+      client disconnected (`protocol_disconnected`) or whose application
+      finished (a done callback added in `create_application`); a
+      disconnected one stays due until reaped, as daphne's close timeout
+      needs. What it does to each is daphne's own code, unchanged
+      (`_check_application` below is its loop body).
+   b. `timeout_checker` keeps WebSocket protocols in a heap of the next time
+      anything can be due for them (handshake timeout, daphne's ping after
+      `ping_interval` without a frame, `websocket_timeout`) and calls
+      daphne's own `check_timeouts` only on those, then puts them back with
+      their next time; HTTP protocols (short-lived) are checked every pass.
+   Both run from daphne's own `reactor.callLater` chain at its own periods.
+   Test: ...::test_idle_connections_are_not_visited,
+   ...::test_due_connections_are_reaped_and_pinged_as_daphne_does.
 """
 
 import asyncio
 import functools
+import heapq
 import importlib.metadata
 import inspect
+import itertools
 import logging
 import pprint
 import signal
 import struct
 import sys
+import time
+import weakref
 
 from django.conf import settings
 
@@ -87,6 +110,7 @@ def install() -> None:
     _fail_with_close_frames()
     _wrap_send_message()
     _lazy_autobahn_config_log()
+    _due_only_server_passes()
 
 
 def check_libraries() -> None:
@@ -133,6 +157,20 @@ def _missing_attributes() -> list[str]:
         missing.append("autobahn WebSocketProtocol.sendCloseFrame")
     if "partial(self.handle_reply, protocol)" not in inspect.getsource(daphne_server.Server.create_application):
         missing.append("daphne Server.create_application's send=partial(self.handle_reply, protocol)")
+    for name in ("application_checker", "timeout_checker", "protocol_connected", "protocol_disconnected",
+                 "create_application"):
+        if not callable(getattr(daphne_server.Server, name, None)):
+            missing.append(f"daphne Server.{name}")
+    for needle in ("reactor.callLater(1, self.application_checker)", "reactor.callLater(2, self.timeout_checker)"):
+        if needle not in inspect.getsource(daphne_server.Server.run):
+            missing.append(f"daphne Server.run's {needle}")
+    for needle in ('details.get("disconnected", None)', "self.application_close_timeout",
+                   'del self.connections[protocol]["application_instance"]'):
+        if needle not in inspect.getsource(daphne_server.Server.application_checker):
+            missing.append(f"daphne Server.application_checker's {needle}")
+    for name in ("socket_opened", "last_ping"):
+        if f"self.{name} = time.time()" not in inspect.getsource(WebSocketProtocol.onConnect):
+            missing.append(f"daphne WebSocketProtocol.{name}")
     return missing
 
 
@@ -364,3 +402,170 @@ def close_with_code(consumer, code: int, reason: str) -> bool:
         return False
     protocol.sendCloseFrame(code=code, reasonUtf8=reason.encode()[:123], isReply=False)
     return True
+
+
+# 7. daphne's periodic passes: due connections only.
+def _due_only_server_passes() -> None:
+    from daphne import server as daphne_server
+
+    Server = daphne_server.Server
+
+    def make_connected(protocol_connected):
+        def and_scheduled(self, protocol):
+            protocol_connected(self, protocol)
+            _timeouts(self).add(protocol)
+
+        return and_scheduled
+
+    def make_disconnected(protocol_disconnected):
+        def and_due(self, protocol):
+            protocol_disconnected(self, protocol)
+            _due(self).add(protocol)
+
+        return and_due
+
+    def make_create(create_application):
+        def and_watched(self, protocol, scope):
+            queue = create_application(self, protocol, scope)
+            instance = self.connections.get(protocol, {}).get("application_instance")
+            if instance is not None:
+                due = _due(self)
+                instance.add_done_callback(lambda _future: due.add(protocol))
+            return queue
+
+        return and_watched
+
+    def make_application_checker(_original):
+        def application_checker(self):
+            due = _due(self)
+            for protocol in list(due):
+                if _check_application(self, protocol):
+                    due.discard(protocol)
+            daphne_server.reactor.callLater(1, self.application_checker)
+
+        return application_checker
+
+    def make_timeout_checker(_original):
+        def timeout_checker(self):
+            _timeouts(self).check(time.time())
+            daphne_server.reactor.callLater(2, self.timeout_checker)
+
+        return timeout_checker
+
+    _patch(Server, "protocol_connected", make_connected)
+    _patch(Server, "protocol_disconnected", make_disconnected)
+    _patch(Server, "create_application", make_create)
+    _patch(Server, "application_checker", make_application_checker)
+    _patch(Server, "timeout_checker", make_timeout_checker)
+
+
+def _due(server) -> set:
+    due = server.__dict__.get("cfm_due")
+    if due is None:
+        due = server.cfm_due = set()
+    return due
+
+
+def _timeouts(server) -> "_TimeoutHeap":
+    heap = server.__dict__.get("cfm_timeouts")
+    if heap is None:
+        heap = server.cfm_timeouts = _TimeoutHeap(server)
+    return heap
+
+
+def _check_application(self, protocol) -> bool:
+    """daphne's Server.application_checker loop body for one connection; True
+    when nothing is left to watch (reaped, or only waiting for a disconnect,
+    which marks it due again)."""
+    from daphne.server import CancelledError, logger
+
+    details = self.connections.get(protocol)
+    if details is None:
+        return True
+    disconnected = details.get("disconnected", None)
+    application_instance = details.get("application_instance", None)
+    if disconnected and time.time() - disconnected > self.application_close_timeout:
+        if application_instance and not application_instance.done():
+            logger.warning(
+                "Application instance %r for connection %s took too long to shut down and was killed.",
+                application_instance,
+                repr(protocol),
+            )
+            application_instance.cancel()
+    if application_instance and application_instance.done():
+        try:
+            exception = application_instance.exception()
+        except (CancelledError, asyncio.CancelledError):
+            pass
+        else:
+            if exception:
+                if isinstance(exception, KeyboardInterrupt):
+                    self.stop()
+                else:
+                    logger.error("Exception inside application: %s", exception, exc_info=exception)
+                    if not disconnected:
+                        protocol.handle_exception(exception)
+        del self.connections[protocol]["application_instance"]
+        application_instance = None
+    if not application_instance and disconnected:
+        del self.connections[protocol]
+        return True
+    # Still running after a disconnect: look again next second (the close timeout).
+    return not disconnected
+
+
+class _TimeoutHeap:
+    """WebSocket protocols by the next time daphne's check_timeouts could act on them."""
+
+    def __init__(self, server):
+        self.server = server
+        self.heap: list[tuple[float, int, weakref.ref]] = []
+        self.order = itertools.count()
+        self.others: set = set()  # HTTP protocols: checked every pass
+        self.examined = 0
+
+    def add(self, protocol) -> None:
+        from daphne.ws_protocol import WebSocketProtocol
+
+        if isinstance(protocol, WebSocketProtocol):
+            self._push(protocol, self._next(protocol))
+        else:
+            self.others.add(protocol)
+
+    def _push(self, protocol, when: float) -> None:
+        heapq.heappush(self.heap, (when, next(self.order), weakref.ref(protocol)))
+
+    def _next(self, protocol) -> float:
+        server = self.server
+        # daphne calls protocol_connected from onConnect before it sets socket_opened and last_ping.
+        now = time.time()
+        opened = getattr(protocol, "socket_opened", now)
+        times = []
+        if server.websocket_timeout >= 0:
+            times.append(opened + server.websocket_timeout)
+        if protocol.state == protocol.STATE_CONNECTING:
+            times.append(opened + server.websocket_connect_timeout)
+        else:
+            times.append(getattr(protocol, "last_ping", now) + server.ping_interval)
+        # A float's rounding must not make the entry due a pass too early and bounce.
+        return min(times) + 0.001
+
+    def check(self, now: float) -> None:
+        connections = self.server.connections
+        for protocol in list(self.others):
+            if protocol in connections:
+                protocol.check_timeouts()
+            else:
+                self.others.discard(protocol)
+        examined = 0
+        heap = self.heap
+        while heap and heap[0][0] <= now:
+            _, _, ref = heapq.heappop(heap)
+            examined += 1
+            protocol = ref()
+            if protocol is None or protocol not in connections or "disconnected" in connections[protocol]:
+                continue
+            protocol.check_timeouts()
+            if protocol.state in (protocol.STATE_CONNECTING, protocol.STATE_OPEN):
+                self._push(protocol, max(self._next(protocol), now + 0.001))
+        self.examined = examined

@@ -20,6 +20,7 @@ from django.conf import settings
 
 from messenger import errors
 from messenger.platform.outage import channel_layer_reachable
+from messenger.realtime import gc_control
 
 log = logging.getLogger("messenger.ws")
 
@@ -33,6 +34,7 @@ class _Registry:
 
     def __init__(self):
         self.sockets: set = set()
+        self._gc_passes: dict = {}
         self._task: asyncio.Task | None = None
         self._layer_failures = 0
         # (idle deadline, tie-breaker, weak reference to the socket)
@@ -43,6 +45,9 @@ class _Registry:
 
     def add(self, consumer):
         self.sockets.add(consumer)
+        # The collector's pass count at registration: a socket refused before the next pass froze nothing.
+        self._gc_passes[consumer] = gc_control.collector.passes()
+        gc_control.collector.socket_opened()
         self._schedule(consumer)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._sweep())
@@ -52,7 +57,9 @@ class _Registry:
         heapq.heappush(self._deadlines, (deadline, next(self._order), weakref.ref(consumer)))
 
     def discard(self, consumer):
-        self.sockets.discard(consumer)
+        if consumer in self.sockets:
+            self.sockets.discard(consumer)
+            gc_control.collector.socket_closed(self._gc_passes.pop(consumer, None))
 
     def count(self, kind: str | None = None) -> int:
         return sum(1 for s in self.sockets if kind is None or s.kind == kind)
@@ -61,7 +68,7 @@ class _Registry:
         while self.sockets:
             await asyncio.sleep(min(2.0, settings.WS_IDLE_TIMEOUT_S / 4))
             for consumer in self.idle_sockets(time.monotonic()):
-                self.sockets.discard(consumer)
+                self.discard(consumer)
                 try:
                     await consumer.close_with(errors.CLOSE_IDLE, "idle")
                 except Exception:
@@ -97,7 +104,7 @@ class _Registry:
             return
         log.warning("channel layer unreachable: closing sockets", extra={"sockets": len(self.sockets)})
         for consumer in list(self.sockets):
-            self.sockets.discard(consumer)
+            self.discard(consumer)
             try:
                 await consumer.close_unavailable()
             except Exception:

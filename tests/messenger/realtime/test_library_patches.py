@@ -177,3 +177,87 @@ def test_direct_write_used_for_a_live_room(daphne_server, signed_in):
 
     assert [frame["text"] for frame in run(scenario())] == [f"hello {n}" for n in range(5)]
     assert "direct socket write unusable" not in daphne_server.log_text()
+
+
+# 7. daphne's periodic passes visit only due connections.
+class _App:
+    """An application instance (a future) as daphne keeps it."""
+
+    def __init__(self, done=False, exception=None):
+        self._done, self._exception, self.cancelled = done, exception, False
+
+    def done(self):
+        return self._done
+
+    def exception(self):
+        return self._exception
+
+    def cancel(self):
+        self.cancelled = True
+
+
+def _server_with_open_sockets(count, monkeypatch, silent_for=()):
+    import time
+
+    from daphne import server as daphne_server
+
+    monkeypatch.setattr(daphne_server.reactor, "callLater", lambda *args: None)
+    server = daphne_server.Server(application=None, endpoints=["tcp:port=0"], ping_interval=60, websocket_connect_timeout=5)
+    server.connections = {}
+    protocols = []
+    for index in range(count):
+        protocol = WebSocketProtocol()
+        protocol.client_addr, protocol.path, protocol.server = ["10.0.0.1", index], "/api/ws/room/r", server
+        protocol.socket_opened = protocol.last_ping = time.time() - (silent_for[index] if index < len(silent_for) else 0)
+        protocol.state = protocol.STATE_OPEN
+        server.protocol_connected(protocol)
+        server.connections[protocol]["application_instance"] = _App()
+        protocols.append(protocol)
+    return server, protocols
+
+
+def test_idle_connections_are_not_visited(monkeypatch):
+    server, protocols = _server_with_open_sockets(1000, monkeypatch)
+    visited = []
+    monkeypatch.setattr(WebSocketProtocol, "check_timeouts", lambda self: visited.append(self))
+    server.timeout_checker()
+    server.application_checker()
+    assert visited == []
+    assert server.cfm_timeouts.examined == 0
+    assert server.cfm_due == set()
+    assert len(server.connections) == 1000
+
+
+def test_due_connections_are_reaped_and_pinged_as_daphne_does(monkeypatch):
+    import time
+
+    server, protocols = _server_with_open_sockets(3, monkeypatch, silent_for=[61])
+    quiet, gone, running = protocols
+    pings = []
+    monkeypatch.setattr(WebSocketProtocol, "_sendAutoPing", lambda self: pings.append(self))
+    # A socket silent for longer than daphne's ping interval is pinged, once, and comes due again an interval later.
+    server.timeout_checker()
+    assert pings == [quiet]
+    server.timeout_checker()
+    assert pings == [quiet] and server.cfm_timeouts.examined == 0
+    assert server.cfm_timeouts.heap[0][0] > time.time() + 59
+    # A closed socket whose application finished is reaped on the next pass; one still running is waited for.
+    server.connections[gone]["application_instance"] = _App(done=True)
+    server.protocol_disconnected(gone)
+    server.protocol_disconnected(running)
+    server.application_checker()
+    assert gone not in server.connections
+    assert running in server.connections and running in server.cfm_due
+    # ... until daphne's close timeout, when it is cancelled as daphne does.
+    server.connections[running]["disconnected"] -= server.application_close_timeout + 1
+    server.application_checker()
+    assert server.connections[running]["application_instance"].cancelled
+
+
+def test_a_handshake_is_scheduled_before_daphne_sets_its_times(monkeypatch):
+    """daphne's onConnect registers the protocol before it sets socket_opened and last_ping."""
+    server, _ = _server_with_open_sockets(0, monkeypatch)
+    protocol = WebSocketProtocol()
+    protocol.state = protocol.STATE_CONNECTING
+    server.protocol_connected(protocol)
+    assert protocol in server.connections and len(server.cfm_timeouts.heap) == 1
