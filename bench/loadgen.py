@@ -8,6 +8,7 @@ when the load generator, not the server, was the limit.
 """
 
 import asyncio
+import json
 import multiprocessing
 import os
 import time
@@ -16,7 +17,10 @@ from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect
 
+from .backoff import backoff_delay
 from .protocols import PROTOCOLS, find_payload, payload
+
+CLOSE_TRY_AGAIN = 4503  # messenger/errors.py: the server asks the client to come back later
 
 CONNECT_TIMEOUT_S = 60
 # After connecting, wait until no frame has arrived for SETTLE_QUIET_S (at
@@ -41,6 +45,7 @@ class _Socket:
     ws: object = None
     seen: set = field(default_factory=set)
     close_code: int | None = None
+    retry_after_s: float = 0.0  # the wait a 4503 named
 
 
 class _Phase:
@@ -85,18 +90,29 @@ class _Worker:
     async def connect(self, concurrency: int) -> dict:
         gate = asyncio.Semaphore(concurrency)
         failures: dict[str, int] = {}
+        retries: dict[str, int] = {}
         started = time.monotonic()
         done_at: list[float] = []
 
         async def open_one(sock: _Socket):
-            async with gate:
-                try:
-                    await asyncio.wait_for(self._open(sock), CONNECT_TIMEOUT_S)
-                    done_at.append(time.monotonic())
-                except Exception as exc:
-                    reason = f"close {sock.close_code}" if sock.close_code else type(exc).__name__
+            # A server busy admitting others answers 4503 with retryAfterMs: come back after
+            # that wait plus the page's jittered backoff, as static/js/socket.js does.
+            attempt, deadline = 0, time.monotonic() + CONNECT_TIMEOUT_S
+            while True:
+                async with gate:
+                    try:
+                        await asyncio.wait_for(self._open(sock), max(1.0, deadline - time.monotonic()))
+                        done_at.append(time.monotonic())
+                        return
+                    except Exception as exc:
+                        reason = f"close {sock.close_code}" if sock.close_code else type(exc).__name__
+                        sock.ws = None
+                if sock.close_code != CLOSE_TRY_AGAIN or time.monotonic() >= deadline:
                     failures[reason] = failures.get(reason, 0) + 1
-                    sock.ws = None
+                    return
+                retries["4503"] = retries.get("4503", 0) + 1
+                await asyncio.sleep(sock.retry_after_s + backoff_delay(attempt))
+                sock.close_code, sock.retry_after_s, attempt = None, 0.0, attempt + 1
 
         await asyncio.gather(*(open_one(s) for s in self.sockets))
         per_room: dict[str, int] = {}
@@ -109,8 +125,8 @@ class _Worker:
                and time.monotonic() - settle_started < SETTLE_MAX_S):
             await asyncio.sleep(0.05)
         settle = max(0.0, self.last_frame_at - settle_started)
-        return {"connected": len(done_at), "failures": failures, "elapsed_s": elapsed, "per_room": per_room,
-                "settle_s": settle}
+        return {"connected": len(done_at), "failures": failures, "retries": retries, "elapsed_s": elapsed,
+                "per_room": per_room, "settle_s": settle}
 
     async def _open(self, sock: _Socket):
         base = self.job["base_urls"][sock.index % len(self.job["base_urls"])]
@@ -136,6 +152,8 @@ class _Worker:
                     raise
                 if '"type":"welcome"' in first:
                     break
+                if '"retryAfterMs"' in first:
+                    sock.retry_after_s = json.loads(first).get("retryAfterMs", 0) / 1000
         asyncio.get_running_loop().create_task(self._read(sock))
 
     async def _read(self, sock: _Socket):

@@ -26,13 +26,13 @@ import asyncio
 import json
 import multiprocessing
 import os
-import random
 import time
 from array import array
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect
 
+from .backoff import backoff_delay
 from .protocols import CFM, find_payload, payload
 from .stats import percentile
 
@@ -41,12 +41,6 @@ CONNECT_TIMEOUT_S = 30
 FINAL_CLOSES = {4401, 4403, 4404, 4000}
 FLOOD_CLOSE = 4429
 FLOOD_EXTRA_WAIT_S = 5.0
-
-
-def backoff_delay(attempt: int, *, base_s: float = 0.5, max_s: float = 15.0, rand=random.random) -> float:
-    """static/js/lib/backoff.js backoffDelay, in seconds."""
-    ceiling = min(max_s, base_s * 2 ** max(0, attempt))
-    return ceiling / 2 + rand() * (ceiling / 2)
 
 
 @dataclass
@@ -65,6 +59,8 @@ class _Client:
     closed_at: float | None = None  # monotonic, last close after the restart mark
     back_at: float | None = None  # monotonic, first welcome after that close
     tries_to_return: int = 0
+    retry_after_s: float = 0.0  # the wait a 4503 named
+    since: int = 0  # the ?since= of the current connect
     final: int | None = None
 
 
@@ -104,6 +100,7 @@ class _Worker:
 
     def _url(self, client: _Client) -> str:
         base = self.job["base_url"] + CFM.path(client.room)
+        client.since = client.last_seq
         return base + (f"?since={client.last_seq}" if client.last_seq else "")
 
     async def _life(self, client: _Client, gate: asyncio.Semaphore):
@@ -127,7 +124,6 @@ class _Worker:
                 await self._wait(client, None)
                 continue
             first = False
-            client.attempt = 0  # LiveSocket: reset on open
             client.ws = ws
             try:
                 async for frame in ws:
@@ -152,17 +148,25 @@ class _Worker:
 
     async def _wait(self, client: _Client, code: int | None):
         floor = FLOOD_EXTRA_WAIT_S if code == FLOOD_CLOSE else 0.0
+        # A busy server's 4503 names its wait (retryAfterMs); the backoff comes on top (static/js/socket.js).
+        floor += client.retry_after_s
+        client.retry_after_s = 0.0
         delay = floor + backoff_delay(client.attempt)
         client.attempt += 1
         await asyncio.sleep(delay)
 
     def _on_frame(self, client: _Client, frame: str):
         if not client.open:
+            if '"retryAfterMs"' in frame:
+                client.retry_after_s = json.loads(frame).get("retryAfterMs", 0) / 1000
             if '"type":"welcome"' not in frame:
                 return
             self._on_welcome(client, frame)
             return
         if not client.chat:
+            return
+        if frame.startswith('{"type":"history"'):
+            self._on_history(client, json.loads(frame))
             return
         if frame.startswith('{"type":"chat"') or '"type":"chat"' in frame:
             message = json.loads(frame)
@@ -188,6 +192,7 @@ class _Worker:
 
     def _on_welcome(self, client: _Client, frame: str):
         client.open = True
+        client.attempt = 0  # LiveSocket: the backoff restarts on a welcome, not on a bare open
         client.welcomes += 1
         if self.mark is not None and client.closed_at is not None and client.back_at is None:
             client.back_at = time.monotonic()
@@ -197,6 +202,9 @@ class _Worker:
         for message in welcome.get("history", []):
             client.seqs.add(message["seq"])
             client.last_seq = max(client.last_seq, message["seq"])
+        if client.since and welcome.get("hasMore") and welcome.get("history"):
+            # Away longer than the replay holds: page back to `since`, as the protocol says (§4.4).
+            self._page_back(client, welcome["history"][0]["seq"])
         if client.base_seq is None:
             # First join: what the room held before is history, not owed to this member.
             client.base_seq = welcome.get("lastSeq", 0)
@@ -206,6 +214,17 @@ class _Worker:
             if sender is client:
                 self.resent.add(client_id)
                 asyncio.get_running_loop().create_task(self._send(client, text))
+
+    def _page_back(self, client: _Client, before: int):
+        if before > client.since + 1:
+            request = json.dumps({"type": "history", "before": before, "limit": 100})
+            asyncio.get_running_loop().create_task(self._send(client, request))
+
+    def _on_history(self, client: _Client, frame: dict):
+        messages = frame.get("messages", [])
+        client.seqs.update(message["seq"] for message in messages)
+        if frame.get("hasMore") and messages:
+            self._page_back(client, messages[0]["seq"])
 
     async def _send(self, client: _Client, text: str) -> bool:
         ws = client.ws

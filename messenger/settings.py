@@ -199,7 +199,8 @@ WS_MAX_OUTBOUND_BYTES = env_int("WS_MAX_OUTBOUND_BYTES", 2 * 1024 * 1024)
 # behind a storm of welcomes; WS_ADMIT_QUEUE more wait their turn; beyond that a socket gets
 # `error` UNAVAILABLE with retryAfterMs (WS_ADMIT_RETRY_MS plus up to as much again) and 4503.
 WS_ADMIT_CONCURRENCY = env_int("WS_ADMIT_CONCURRENCY", 4)
-WS_ADMIT_QUEUE = env_int("WS_ADMIT_QUEUE", 256)
+# 1,024: a burst as large as one address may open (WS_MAX_SOCKETS_PER_IP) waits rather than retries.
+WS_ADMIT_QUEUE = env_int("WS_ADMIT_QUEUE", 1024)
 WS_ADMIT_RETRY_MS = env_int("WS_ADMIT_RETRY_MS", 1000)
 # Threads for sockets' database reads (messenger.platform.db_async); keep below DB_POOL_MAX.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
