@@ -164,6 +164,10 @@ def targets_text(checks: list[dict]) -> str:
     lines = []
     for item in checks:
         value = item["value"]
+        if value is None or value == []:
+            # Its scenario (or the baseline it is a ratio to) was not in this run.
+            lines.append(f"  [not run] {item['target']}")
+            continue
         shown = ", ".join(f"{v:.2f}" for v in value) if isinstance(value, list) else _fmt(value, ".2f")
         lines.append(f"  [{'met' if item['met'] else 'MISSED'}] {item['target']}: {shown}")
     return "\n".join(lines)

@@ -202,6 +202,8 @@ WS_ADMIT_CONCURRENCY = env_int("WS_ADMIT_CONCURRENCY", 4)
 # 1,024: a burst as large as one address may open (WS_MAX_SOCKETS_PER_IP) waits rather than retries.
 WS_ADMIT_QUEUE = env_int("WS_ADMIT_QUEUE", 1024)
 WS_ADMIT_RETRY_MS = env_int("WS_ADMIT_RETRY_MS", 1000)
+# The longest base wait a deferred socket is told (it gets up to as much again as jitter).
+WS_ADMIT_RETRY_MAX_MS = env_int("WS_ADMIT_RETRY_MAX_MS", 30_000)
 # Threads for sockets' database reads (messenger.platform.db_async); keep below DB_POOL_MAX.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
 # PostgreSQL connections per process used from the event loop (messenger.platform.pg_async: chat writes).

@@ -10,26 +10,37 @@ while 300 sockets joined, 42 ms after). So:
   the loop turns between their awaits serve open sockets' frames;
 * up to WS_ADMIT_QUEUE more wait, in arrival order, for one of those slots;
 * a socket that finds the queue full is accepted and told to come back: an
-  `error` `UNAVAILABLE` with `retryAfterMs` (WS_ADMIT_RETRY_MS plus random
-  jitter of as much again), then close 4503. Clients reconnect after that
-  wait, with their own backoff and jitter (docs/PROTOCOL.md, §9).
+  `error` `UNAVAILABLE` with `retryAfterMs`, then close 4503. Clients
+  reconnect after that wait, with their own backoff and jitter
+  (docs/PROTOCOL.md, §9). The wait is about the time the queue needs at
+  the recent pace of admissions (at least WS_ADMIT_RETRY_MS, at most
+  WS_ADMIT_RETRY_MAX_MS), and up to as much again at random: a herd is
+  spread over the time the process needs to let it in, instead of coming
+  back every second to be refused again (each refusal is a handshake the
+  process pays for).
 
 One process, one loop: the counts are plain attributes, no lock needed.
 """
 
 import asyncio
 import random
+import time
 from collections import deque
 
 from django.conf import settings
 
 from messenger.platform import metrics
 
+# Admissions that ended longer ago than this say nothing about the pace now.
+PACE_FRESH_S = 10.0
+
 
 class Admission:
     def __init__(self):
         self.admitting = 0
         self._waiting: deque[asyncio.Future] = deque()
+        # When the latest admissions ended: their pace spreads the deferred sockets' returns.
+        self._ended: deque[float] = deque(maxlen=64)
 
     async def enter(self) -> bool:
         """True once this socket may be admitted (call `leave` when done); False when it must come back later."""
@@ -54,6 +65,7 @@ class Admission:
 
     def leave(self) -> None:
         """This socket's admission is over: the slot goes to the longest waiting socket, if any."""
+        self._ended.append(time.monotonic())
         while self._waiting:
             turn = self._waiting.popleft()
             if not turn.done():
@@ -65,12 +77,23 @@ class Admission:
     def waiting(self) -> int:
         return len(self._waiting)
 
-    @staticmethod
-    def retry_after_ms() -> int:
-        """How long a deferred client should wait: the base and up to as much again, at random,
-        so that the clients deferred together do not all come back together."""
-        base = settings.WS_ADMIT_RETRY_MS
-        return base + random.randint(0, base)
+    def pace(self, now: float) -> float | None:
+        """Admissions per second lately, or None with no recent pace to go by."""
+        ended = self._ended
+        if len(ended) < 2 or ended[-1] <= ended[0] or now - ended[-1] > PACE_FRESH_S:
+            return None
+        return (len(ended) - 1) / (ended[-1] - ended[0])
 
+    def retry_after_ms(self, now: float | None = None) -> int:
+        """How long a deferred client should wait: about the time the queue ahead of it needs at
+        the recent pace of admissions (at least WS_ADMIT_RETRY_MS, at most WS_ADMIT_RETRY_MAX_MS),
+        and up to as much again at random, so that the clients deferred together come back spread
+        over that time rather than together."""
+        now = time.monotonic() if now is None else now
+        base, ceiling = settings.WS_ADMIT_RETRY_MS / 1000, settings.WS_ADMIT_RETRY_MAX_MS / 1000
+        pace = self.pace(now)
+        queue_s = (len(self._waiting) + self.admitting) / pace if pace else 0.0
+        wait = min(ceiling, max(base, queue_s))
+        return int(1000 * (wait + random.random() * wait))
 
 admission = Admission()

@@ -23,7 +23,7 @@ from conftest import production_stack, unique_name
 from messenger.accounts import tokens
 from messenger.operations import analytics
 from messenger.realtime import socket as socket_module
-from messenger.realtime.admission import admission
+from messenger.realtime.admission import Admission, admission
 from messenger.realtime.user_groups import UserGroups
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,6 +87,12 @@ def token_lookup_held(token: str):
             yield entered
         finally:
             release.set()
+
+
+@pytest.fixture(autouse=True)
+def no_pace_from_other_tests():
+    """The admission pace is the process's: what earlier tests admitted must not set this test's waits."""
+    admission._ended.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -271,3 +277,21 @@ async def test_a_presence_connect_costs_five_queries_and_no_redis_connection_of_
         assert len(trips) <= 8, trips
     for communicator in (present, measured):
         await communicator.disconnect()
+
+
+@override_settings(WS_ADMIT_RETRY_MS=1000, WS_ADMIT_RETRY_MAX_MS=30_000)
+def test_deferred_sockets_wait_about_the_time_the_queue_needs_spread_at_random():
+    """A herd is told to come back once the queue ahead could have gone in, spread over as much
+    again, instead of all at once a second later (each refusal costs the process a handshake)."""
+    herd = Admission()
+    assert herd.retry_after_ms(now=50.0) in range(1000, 2001)  # no pace yet: the base wait
+    herd._ended.extend(100.0 + i / 100 for i in range(64))  # 100 admissions a second
+    herd._waiting.extend(range(500))  # 500 sockets queued ahead: 5 s of admissions
+    waits = [herd.retry_after_ms(now=101.0) for _ in range(1000)]
+    assert 5000 <= min(waits) and max(waits) <= 10_000
+    assert max(waits) - min(waits) > 4000  # spread, not together
+    # However long the queue, never more than WS_ADMIT_RETRY_MAX_MS and as much again.
+    herd._waiting.extend(range(100_000))
+    assert 30_000 <= min(herd.retry_after_ms(now=101.0) for _ in range(100)) <= max(herd.retry_after_ms(now=101.0) for _ in range(100)) <= 60_000
+    # A pace from long ago is no pace.
+    assert herd.retry_after_ms(now=200.0) in range(1000, 2001)
