@@ -168,6 +168,13 @@ def befriend(api, *users) -> None:
                 assert client.post("/api/contacts", {"username": other.username}).status_code == 201
 
 
+def adds(api, adder, other) -> None:
+    """`adder` puts `other` on their list through the HTTP API (another page, another device)."""
+    client = api()
+    client.login(adder.username)
+    assert client.post("/api/contacts", {"username": other.username}).status_code == 201
+
+
 def send(window, text: str) -> None:
     box = window.get_by_label("Message", exact=True)
     box.fill(text)

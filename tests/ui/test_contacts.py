@@ -4,7 +4,7 @@ confirmation, blocked people drawn as blocked, and automatic away."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import befriend, open_conversation, screenshot, send, sign_in
+from tests.ui.conftest import adds, befriend, open_conversation, screenshot, send, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -122,15 +122,11 @@ def test_someone_added_back_from_another_tab_leaves_waiting_for_you(make_user, a
     bob = make_user("bob", display_name="Bob")
     a = open_client()
     sign_in(a, alice.username)
-    bob_api = api()
-    bob_api.login(bob.username)
-    assert bob_api.post("/api/contacts", {"username": alice.username}).status_code == 201
+    adds(api, bob, alice)
     waiting = a.page.locator(f'#contacts-pending .contact[data-user="{bob.username}"]')
     expect(waiting).to_contain_text("added you")
     # Alice adds Bob back somewhere else (another tab, the API): this page follows.
-    alice_api = api()
-    alice_api.login(alice.username)
-    assert alice_api.post("/api/contacts", {"username": bob.username}).status_code == 201
+    adds(api, alice, bob)
     expect(a.page.locator(f'#contacts-online .contact[data-user="{bob.username}"], #contacts-offline .contact[data-user="{bob.username}"]')).to_have_count(1)
     expect(waiting).to_have_count(0)
     expect(a.page.locator("#pending-group")).to_be_hidden()

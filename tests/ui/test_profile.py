@@ -12,7 +12,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.ui.conftest import befriend, screenshot, sign_in
+from tests.ui.conftest import adds, befriend, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -241,9 +241,7 @@ def test_emoticons_in_a_name_are_drawn_in_the_toast_and_in_waiting_for_you(make_
     carol = make_user("carol", display_name="Carol (f)")
     client = open_client()
     sign_in(client, me.username)
-    adder = api()
-    adder.login(carol.username)
-    assert adder.post("/api/contacts", {"username": me.username}).status_code == 201
+    adds(api, carol, me)
     toast = client.page.locator(".toast", has_text="has added you to their contact list.")
     expect(toast.locator("img.emoticon")).to_have_attribute("alt", "(f)")
     expect(toast.locator(".toast__text")).to_have_text("Carol has added you to their contact list.")
