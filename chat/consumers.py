@@ -4,11 +4,13 @@ error frames; the base class does auth, origins, size, flood and idle rules."""
 
 from urllib.parse import parse_qs
 
+import orjson
 from django.conf import settings
 
 from messenger import errors, hooks
 from messenger.accounts.users import public_user
 from messenger.platform import db_async
+from messenger.realtime import library_patches
 from messenger.realtime.frame_errors import error_frame
 from messenger.realtime.socket import SocketConsumer
 
@@ -75,7 +77,7 @@ class RoomConsumer(SocketConsumer):
         )
         # Set before `ready` hands over the frames kept for this socket.
         self.blockers = frozenset(blockers)
-        await self.send_frame(
+        welcome = orjson.dumps(
             {
                 "type": "welcome",
                 "room": room_public(self.room),
@@ -87,7 +89,10 @@ class RoomConsumer(SocketConsumer):
                 "lastSeq": last_seq,
                 "hasMore": has_more,
             }
-        )
+        ).decode()
+        if not self._closing:
+            # Straight to the socket, as the room's frames are (daphne's path when it must).
+            await library_patches.write_frame(self, welcome, library_patches.text_frame(welcome))
         await room_hub.ready(self.room.pk, self, last_seq, member_ids)
         if first_socket:
             await services.room_member_announce(
