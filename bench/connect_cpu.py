@@ -32,6 +32,13 @@ def _forget_rooms() -> None:
         client.delete(key)
 
 
+def _user_sys_s(pid: int) -> tuple[float, float]:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
 def one_run(bench: Bench, tree: Path, n: int, profile: Path | None) -> dict:
     launch.ROOT = tree
     _forget_rooms()
@@ -50,9 +57,9 @@ def one_run(bench: Bench, tree: Path, n: int, profile: Path | None) -> dict:
                 )
                 time.sleep(1.0)
             load = os.getloadavg()[0]
-            before = procstat.total(server.pids)
+            before, user_sys = procstat.total(server.pids), _user_sys_s(server.pids[0])
             joined = lg.connect(concurrency=50)
-            after = procstat.total(server.pids)
+            after, user_sys_after = procstat.total(server.pids), _user_sys_s(server.pids[0])
         finally:
             if spy is not None:
                 spy.send_signal(2)
@@ -61,7 +68,9 @@ def one_run(bench: Bench, tree: Path, n: int, profile: Path | None) -> dict:
     finally:
         server.stop()
     cpu = after.cpu_s - before.cpu_s
-    return {"connected": joined["connected"], "cpu_ms_per_connect": cpu * 1000 / max(joined["connected"], 1),
+    done = max(joined["connected"], 1)
+    return {"connected": joined["connected"], "cpu_ms_per_connect": cpu * 1000 / done,
+            "sys_ms_per_connect": (user_sys_after[1] - user_sys[1]) * 1000 / done,
             "per_s": joined["per_s"], "settle_s": joined["settle_s"], "load": load, "failures": joined["failures"]}
 
 

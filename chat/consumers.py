@@ -14,8 +14,9 @@ from messenger.realtime import library_patches
 from messenger.realtime.frame_errors import error_frame
 from messenger.realtime.socket import SocketConsumer
 
-from . import membership, room_hub, selectors, services
+from . import ids, membership, room_hub, selectors, services
 from .frames import ROOM_FRAMES
+from .models import Room
 from .wire import room_public
 
 
@@ -53,16 +54,34 @@ class RoomConsumer(SocketConsumer):
 
     room = None
     _in_room = False
+    # The room, or its refusal, read with the user (opening_reads); None: read in `opened`.
+    _entered: "Room | services.RoomRefused | None" = None
     # Usernames of the users who block this one: shown offline to this socket.
     blockers: frozenset[str] = frozenset()
 
-    async def opened(self):
-        room_id = self.scope["url_route"]["kwargs"]["room_id"]
-        try:
-            self.room = await db_async.run(services.room_enter, user=self.user, room_id=room_id)
-        except services.RoomRefused as refused:
-            await self.close_with(refused.close_code, refused.message)
+    def opening_reads(self, user) -> None:
+        room_id = self._route_room()
+        if ids.is_dm(room_id) or ids.is_group(room_id):
+            # Checked in `opened`, once the user's group is subscribed: a block or a
+            # removal from the conversation after the check reaches the socket.
             return
+        # A public room is the same for everyone: nothing about the user to miss.
+        try:
+            self._entered = services.room_enter(user=user, room_id=room_id)
+        except services.RoomRefused as refused:
+            self._entered = refused
+
+    async def opened(self):
+        entered = self._entered
+        if entered is None:
+            try:
+                entered = await db_async.run(services.room_enter, user=self.user, room_id=self._route_room())
+            except services.RoomRefused as refused:
+                entered = refused
+        if isinstance(entered, services.RoomRefused):
+            await self.close_with(entered.close_code, entered.message)
+            return
+        self.room = entered
         # Subscribe before reading history: nothing committed after the read is missed.
         await room_hub.attach(self.room.pk, self)
         self._in_room = True

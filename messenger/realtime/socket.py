@@ -268,7 +268,13 @@ class SocketConsumer(AsyncWebsocketConsumer):
             return None, errors.CLOSE_UNAUTHENTICATED
         if user.profile.banned:
             return None, errors.CLOSE_FORBIDDEN
+        self.opening_reads(user)
         return user, None
+
+    def opening_reads(self, user) -> None:
+        """Sync reads a subclass's `opened` may take from here: on the same
+        database thread, right after the user is known (one thread hop per
+        connect instead of two). Runs before the user's group is subscribed."""
 
     async def opened(self):
         """Called once the socket is authenticated. Subclasses join groups, send welcome."""
