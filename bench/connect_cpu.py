@@ -98,7 +98,8 @@ def main() -> int:
             profile = Path(args.profile) / f"{name}-{run}.txt" if args.profile else None
             figures = one_run(bench, tree, n, profile)
             results[name].append(figures)
-            print(f"run {run} {name}: {figures['cpu_ms_per_connect']:.2f} ms CPU/connect, "
+            print(f"run {run} {name}: {figures['cpu_ms_per_connect']:.2f} ms CPU/connect "
+                  f"({figures['sys_ms_per_connect']:.2f} system), "
                   f"{figures['per_s']:.0f} connects/s, {figures['connected']}/{n}, settle {figures['settle_s']:.1f} s, "
                   f"load {figures['load']:.1f} {figures['failures'] or ''}", flush=True)
     for name, runs in results.items():
