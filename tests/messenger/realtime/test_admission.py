@@ -202,6 +202,22 @@ def redis_round_trips():
         yield sent
 
 
+@contextmanager
+def thread_trips():
+    """The functions sent to the sockets' database threads inside the block, in order."""
+    from messenger.platform import db_async
+
+    sent: list[str] = []
+    original = db_async.run
+
+    async def counting(fn, /, *args, **kwargs):
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(fn, *args, **kwargs)
+
+    with mock.patch.object(db_async, "run", counting):
+        yield sent
+
+
 async def test_one_connect_costs_two_queries_and_four_redis_round_trips(three_tokens, room, no_analytics):
     """Pinned so that it cannot grow unseen (issue 17): a new user joining a
     room that already has a socket in this process. The room row and the
@@ -210,8 +226,10 @@ async def test_one_connect_costs_two_queries_and_four_redis_round_trips(three_to
 
     first, second, _ = three_tokens
     present = await joined(room.pk, first)
-    with queries_counted() as statements, redis_round_trips() as trips:
+    with queries_counted() as statements, redis_round_trips() as trips, thread_trips() as hops:
         measured = await joined(room.pk, second)
+    # The token, the user and the (public) room; the welcome's reads.
+    assert hops == ["_resolve_user", "_welcome_reads"], hops
     session_table = [sql for sql in statements if settings.SESSION_CACHE_TABLE in sql]
     app_queries = _connect_queries(statements)
     # The user with their profile (token epoch, ban), and who blocks them.
@@ -321,11 +339,14 @@ async def test_a_presence_connect_costs_five_queries_and_no_redis_connection_of_
     await present.connect(timeout=WAIT_S)
     await frames_until(present, "unread")
     await admissions_done()
-    with queries_counted() as statements, redis_round_trips() as trips:
+    with queries_counted() as statements, redis_round_trips() as trips, thread_trips() as hops:
         measured = presence_socket(second)
         await measured.connect(timeout=WAIT_S)
         await frames_until(measured, "unread")
         await admissions_done()
+    # The token and the user; the away flag, roster, its blockers and the unread rooms (were
+    # four trips); who is told the user came online (presence.broadcast).
+    assert hops == ["_resolve_user", "_opening_reads", "interested_in"], hops
     # The user; the roster; the unread rooms; the user as announced; who watches them.
     assert len(_connect_queries(statements)) == 5, _connect_queries(statements)
     if production_stack():
