@@ -110,7 +110,7 @@ class RoomConsumer(SocketConsumer):
             }
         ).decode()
         if not self._closing:
-            # Straight to the socket, as the room's frames are (daphne's path when it must).
+            # Straight to the socket, as the room's frames are (the server's own path when it must).
             await library_patches.write_frame(self, welcome, library_patches.text_frame(welcome))
         await room_hub.ready(self.room.pk, self, last_seq, member_ids)
         if first_socket:
