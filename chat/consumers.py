@@ -4,16 +4,19 @@ error frames; the base class does auth, origins, size, flood and idle rules."""
 
 from urllib.parse import parse_qs
 
+import orjson
 from django.conf import settings
 
 from messenger import errors, hooks
 from messenger.accounts.users import public_user
 from messenger.platform import db_async
+from messenger.realtime import library_patches
 from messenger.realtime.frame_errors import error_frame
 from messenger.realtime.socket import SocketConsumer
 
-from . import membership, room_hub, selectors, services
+from . import ids, membership, room_hub, selectors, services
 from .frames import ROOM_FRAMES
+from .models import Room
 from .wire import room_public
 
 
@@ -51,16 +54,34 @@ class RoomConsumer(SocketConsumer):
 
     room = None
     _in_room = False
+    # The room, or its refusal, read with the user (opening_reads); None: read in `opened`.
+    _entered: "Room | services.RoomRefused | None" = None
     # Usernames of the users who block this one: shown offline to this socket.
     blockers: frozenset[str] = frozenset()
 
-    async def opened(self):
-        room_id = self.scope["url_route"]["kwargs"]["room_id"]
-        try:
-            self.room = await db_async.run(services.room_enter, user=self.user, room_id=room_id)
-        except services.RoomRefused as refused:
-            await self.close_with(refused.close_code, refused.message)
+    def opening_reads(self, user) -> None:
+        room_id = self._route_room()
+        if ids.is_dm(room_id) or ids.is_group(room_id):
+            # Checked in `opened`, once the user's group is subscribed: a block or a
+            # removal from the conversation after the check reaches the socket.
             return
+        # A public room is the same for everyone: nothing about the user to miss.
+        try:
+            self._entered = services.room_enter(user=user, room_id=room_id)
+        except services.RoomRefused as refused:
+            self._entered = refused
+
+    async def opened(self):
+        entered = self._entered
+        if entered is None:
+            try:
+                entered = await db_async.run(services.room_enter, user=self.user, room_id=self._route_room())
+            except services.RoomRefused as refused:
+                entered = refused
+        if isinstance(entered, services.RoomRefused):
+            await self.close_with(entered.close_code, entered.message)
+            return
+        self.room = entered
         # Subscribe before reading history: nothing committed after the read is missed.
         await room_hub.attach(self.room.pk, self)
         self._in_room = True
@@ -75,7 +96,7 @@ class RoomConsumer(SocketConsumer):
         )
         # Set before `ready` hands over the frames kept for this socket.
         self.blockers = frozenset(blockers)
-        await self.send_frame(
+        welcome = orjson.dumps(
             {
                 "type": "welcome",
                 "room": room_public(self.room),
@@ -87,7 +108,10 @@ class RoomConsumer(SocketConsumer):
                 "lastSeq": last_seq,
                 "hasMore": has_more,
             }
-        )
+        ).decode()
+        if not self._closing:
+            # Straight to the socket, as the room's frames are (the server's own path when it must).
+            await library_patches.write_frame(self, welcome, library_patches.text_frame(welcome))
         await room_hub.ready(self.room.pk, self, last_seq, member_ids)
         if first_socket:
             await services.room_member_announce(

@@ -155,17 +155,13 @@ async def presence_auto_back(*, user_id: int) -> None:
         await broadcast.announce(user_id, previous=await _shown_with_status(user_id, "away"), echo_self=True)
 
 
-def _auto_away_undo(user_id: int) -> None:
+def auto_away_undo(user_id: int) -> None:
+    """A sign-in starts active: an automatic away left from last time is undone
+    (before the sign-in is announced, so no extra frame). Sync: a presence
+    connect runs it on its one trip to a database thread (presence.consumers)."""
     if process_cache.shared().get(auto_away_key(user_id)):
         process_cache.shared().delete(auto_away_key(user_id))
         Profile.objects.filter(user_id=user_id, status="away").update(status="online")
-
-
-async def presence_signed_in(*, user_id: int) -> None:
-    """A sign-in starts active: an automatic away left from last time is undone
-    (before the sign-in is announced, so no extra frame). On the sockets' pool:
-    every presence connect runs it."""
-    await db_async.run(_auto_away_undo, user_id)
 
 
 async def _shown_with_status(user_id: int, status: str) -> dict:
@@ -175,18 +171,23 @@ async def _shown_with_status(user_id: int, status: str) -> dict:
 
 
 async def _as_seen_by(viewer_id: int, users: list) -> list[dict]:
-    ids = [user.pk for user in users]
-    online = await liveness.online_among(ids)
-    blockers = await db_async.run(selectors.blockers_among, viewer_id=viewer_id, user_ids=ids)
+    blockers = await db_async.run(selectors.blockers_among, viewer_id=viewer_id, user_ids=[user.pk for user in users])
+    return await roster_shown(viewer_id=viewer_id, users=users, blockers=blockers)
+
+
+def roster_read(*, viewer_id: int) -> tuple[list, set[int]]:
+    """The viewer's contacts and those of them who block the viewer (sync: a database thread)."""
+    contacts = selectors.contacts_of(viewer_id)
+    return contacts, selectors.blockers_among(viewer_id=viewer_id, user_ids=[user.pk for user in contacts])
+
+
+async def roster_shown(*, viewer_id: int, users: list, blockers: set[int]) -> list[dict]:
+    """`users` as the viewer sees them (the `roster` frame): live status, and offline where they block the viewer."""
+    online = await liveness.online_among([user.pk for user in users])
     return [
         selectors.shown_to(viewer_id, user, online=user.pk in online, blocked_viewer=user.pk in blockers)
         for user in users
     ]
-
-
-async def roster(*, viewer) -> list[dict]:
-    """The viewer's contacts as the viewer sees them (the `roster` frame)."""
-    return await _as_seen_by(viewer.pk, await db_async.run(selectors.contacts_of, viewer.pk))
 
 
 @db_async.pooled

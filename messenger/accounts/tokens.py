@@ -77,11 +77,31 @@ _serializer = RedisSerializer()
 
 def _read_and_extend(key: str) -> dict | None:
     """The token's record, its lifetime restarted, in one Redis round trip
-    (GETEX; every socket connect and heartbeat pays it). Like touch(), it
-    extends only a key that exists: a revoked token stays revoked. The key
-    and the value's encoding are the sessions cache's own."""
+    (GETEX; every socket heartbeat pays it). Like touch(), it extends only a
+    key that exists: a revoked token stays revoked. The key and the value's
+    encoding are the sessions cache's own."""
     raw = redis_clients.sync_client().getex(_cache().make_and_validate_key(key), ex=settings.TOKEN_TTL_S)
     return None if raw is None else _serializer.loads(raw)
+
+
+def redis_record_key(digest: str) -> str | None:
+    """The Redis key of the token's record, for a caller that reads it
+    together with other work in one round trip (a socket connect: its
+    address's socket count, messenger.realtime.socket_cap) with GETEX and
+    TOKEN_TTL_S, then hands the value to token_from_record. None when the
+    sessions cache is not Redis (the embedded default) or the digest is not one."""
+    if not digest or len(digest) != 64 or not isinstance(_cache(), RedisCache):
+        return None
+    # make_key: "tok:" and 64 hex digits need none of validate_key's per-character checks.
+    return _cache().make_key(_key(digest))
+
+
+def token_from_record(digest: str, raw: bytes | None) -> TokenInfo | None:
+    """The token read at redis_record_key(digest) by a GETEX (its lifetime restarted)."""
+    if raw is None:
+        return None
+    data = _serializer.loads(raw)
+    return TokenInfo(data["u"], data["e"], digest, _expiry_ms()) if data else None
 
 
 def token_revoke(digest: str, *, reason: str = "signed out") -> None:

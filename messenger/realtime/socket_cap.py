@@ -25,7 +25,9 @@ _LIVE_S = 30
 # An address's hash outlives its sockets only by this much if its releases are lost.
 _ADDRESS_TTL_S = 24 * 3600
 
-# KEYS[1] address hash; ARGV: process id, cap, liveness seconds, liveness key prefix, hash ttl.
+# KEYS[1] address hash, KEYS[2] (optional) a key to read, its lifetime restarted, once
+# the socket is counted; ARGV: process id, cap, liveness seconds, liveness key
+# prefix, hash ttl, KEYS[2]'s lifetime. Returns {1 when counted, KEYS[2]'s value}.
 _ACQUIRE = """
 local open = 0
 local counts = redis.call('HGETALL', KEYS[1])
@@ -37,10 +39,11 @@ for i = 1, #counts, 2 do
   end
 end
 redis.call('SET', ARGV[4] .. ARGV[1], 1, 'EX', ARGV[3])
-if open >= tonumber(ARGV[2]) then return 0 end
+if open >= tonumber(ARGV[2]) then return {0, false} end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1
+if KEYS[2] then return {1, redis.call('GETEX', KEYS[2], 'EX', ARGV[6])} end
+return {1, false}
 """
 _RELEASE = """
 if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
@@ -48,6 +51,7 @@ if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS
 
 _local = Counter()
 _heartbeat: asyncio.Task | None = None
+_sync_acquire = None
 
 
 def _address_key(address: str) -> str:
@@ -69,17 +73,39 @@ async def acquire(address: str) -> Literal["counted", "full", "unchecked"]:
         _local[address] += 1
         return "counted"
     try:
-        allowed = await redis_clients.script(_ACQUIRE)(
-            keys=[_address_key(address)], args=[PROCESS_ID, cap, _LIVE_S, _liveness_prefix(), _ADDRESS_TTL_S]
+        allowed, _ = await redis_clients.script(_ACQUIRE)(
+            keys=[_address_key(address)], args=[PROCESS_ID, cap, _LIVE_S, _liveness_prefix(), _ADDRESS_TTL_S, 0]
         )
     except Exception:  # noqa: BLE001 - see the docstring
         log.warning("socket cap not checked: redis unavailable")
         return "unchecked"
     if not allowed:
         return "full"
+    counted(address)
+    return "counted"
+
+
+def acquire_reading(address: str, *, key: str, ttl_s: int) -> tuple[bool, bytes | None]:
+    """Production only, from a worker thread: count one more socket for this
+    address and, once it is counted, read `key` and restart its lifetime
+    (GETEX), in one Redis round trip (a socket's cap and its token: issue 17).
+    (False, None) at the cap, where `key` is neither read nor extended.
+    Unlike acquire(), Redis errors propagate: what `key` holds cannot be
+    known without it. The caller calls counted() on the event loop after a True."""
+    global _sync_acquire
+    if _sync_acquire is None:
+        _sync_acquire = redis_clients.sync_client().register_script(_ACQUIRE)
+    allowed, value = _sync_acquire(
+        keys=[_address_key(address), key],
+        args=[PROCESS_ID, settings.WS_MAX_SOCKETS_PER_IP, _LIVE_S, _liveness_prefix(), _ADDRESS_TTL_S, ttl_s],
+    )
+    return bool(allowed), value
+
+
+def counted(address: str) -> None:
+    """On the event loop: this process holds one more counted socket of `address` (release() it later)."""
     _local[address] += 1
     _keep_alive()
-    return "counted"
 
 
 async def release(address: str) -> None:

@@ -19,11 +19,12 @@ from django.test import override_settings
 
 from chat.consumers import RoomConsumer
 from chat.models import Room
-from conftest import production_stack, unique_name
+from conftest import fake_ip, production_stack, unique_name
 from messenger.accounts import tokens
 from messenger.operations import analytics
 from messenger.realtime import socket as socket_module
 from messenger.realtime.admission import Admission, admission
+from messenger.realtime.socket import SocketConsumer
 from messenger.realtime.user_groups import UserGroups
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,15 +75,15 @@ def token_lookup_held(token: str):
     """The lookup of `token` waits (on its database thread) until the block ends; `entered` is set when it does."""
     held = tokens.token_hash(token)
     entered, release = threading.Event(), threading.Event()
-    original = tokens.token_lookup
+    original = SocketConsumer._resolve_user
 
-    def lookup(digest, **kwargs):
+    def lookup(self, digest, *args):
         if digest == held:
             entered.set()
             release.wait(WAIT_S)
-        return original(digest, **kwargs)
+        return original(self, digest, *args)
 
-    with mock.patch.object(tokens, "token_lookup", lookup):
+    with mock.patch.object(SocketConsumer, "_resolve_user", lookup):
         try:
             yield entered
         finally:
@@ -201,7 +202,23 @@ def redis_round_trips():
         yield sent
 
 
-async def test_one_connect_costs_two_queries_and_five_redis_round_trips(three_tokens, room, no_analytics):
+@contextmanager
+def thread_trips():
+    """The functions sent to the sockets' database threads inside the block, in order."""
+    from messenger.platform import db_async
+
+    sent: list[str] = []
+    original = db_async.run
+
+    async def counting(fn, /, *args, **kwargs):
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(fn, *args, **kwargs)
+
+    with mock.patch.object(db_async, "run", counting):
+        yield sent
+
+
+async def test_one_connect_costs_two_queries_and_four_redis_round_trips(three_tokens, room, no_analytics):
     """Pinned so that it cannot grow unseen (issue 17): a new user joining a
     room that already has a socket in this process. The room row and the
     members' public objects come from this process's caches."""
@@ -209,22 +226,82 @@ async def test_one_connect_costs_two_queries_and_five_redis_round_trips(three_to
 
     first, second, _ = three_tokens
     present = await joined(room.pk, first)
-    with queries_counted() as statements, redis_round_trips() as trips:
+    with queries_counted() as statements, redis_round_trips() as trips, thread_trips() as hops:
         measured = await joined(room.pk, second)
+    # The token, the user and the (public) room; the welcome's reads.
+    assert hops == ["_resolve_user", "_welcome_reads"], hops
     session_table = [sql for sql in statements if settings.SESSION_CACHE_TABLE in sql]
     app_queries = _connect_queries(statements)
     # The user with their profile (token epoch, ban), and who blocks them.
     assert len(app_queries) == 2, app_queries
     assert "auth_user" in app_queries[0] and "presence_contact" in app_queries[1]
     if production_stack():
-        # The socket cap; the token, read and its lifetime restarted at once; the user's
-        # group; the room's membership; the join announcement. No database query for the token.
-        assert trips == ["EVALSHA", "GETEX", "SUBSCRIBE", "EVALSHA", "PUBLISH"], trips
+        # The socket cap with the token (read, its lifetime restarted) in one script; the
+        # user's group; the room's membership; the join announcement. No database query for the token.
+        assert trips == ["EVALSHA", "SUBSCRIBE", "EVALSHA", "PUBLISH"], trips
         assert session_table == []
     else:
         assert trips == []
     for communicator in (present, measured):
         await communicator.disconnect()
+
+
+def _token_ttl_s(token: str) -> int:
+    """The token record's remaining lifetime in Redis (production stack)."""
+    from messenger.platform import redis_clients
+
+    return redis_clients.sync_client().ttl(tokens.redis_record_key(tokens.token_hash(token)))
+
+
+async def test_at_the_cap_a_socket_is_refused_before_its_token_is_read_or_extended(three_tokens, room):
+    """The cap and the token share one script: a socket over the cap is refused (4429)
+    and its token is neither read nor given a new lifetime; once there is room it is both."""
+    first, second, _ = three_tokens
+    address = fake_ip()
+
+    def from_address(token):
+        communicator = room_socket(room.pk, token)
+        communicator.scope["client"] = (address, 50000)
+        return communicator
+
+    with override_settings(WS_MAX_SOCKETS_PER_IP=1):
+        present = from_address(first)
+        assert (await present.connect(timeout=WAIT_S))[0]
+        await frames_until(present, "welcome")
+        await admissions_done()
+        if production_stack():
+            from messenger.platform import redis_clients
+
+            redis_clients.sync_client().expire(tokens.redis_record_key(tokens.token_hash(second)), 100)
+        over = from_address(second)
+        await over.connect(timeout=WAIT_S)
+        error = await over.receive_json_from(timeout=WAIT_S)
+        assert error["type"] == "error" and error["code"] == "RATE_LIMITED"
+        assert await over.receive_output(timeout=WAIT_S) == {"type": "websocket.close", "code": 4429}
+        await admissions_done()
+        if production_stack():
+            assert 0 < _token_ttl_s(second) <= 100
+        await present.disconnect()
+        await admissions_done()
+        later = from_address(second)
+        assert (await later.connect(timeout=WAIT_S))[0]
+        await frames_until(later, "welcome")
+        await admissions_done()
+        if production_stack():
+            assert _token_ttl_s(second) > settings.TOKEN_TTL_S - 60
+        await later.disconnect()
+
+
+async def test_a_revoked_token_is_refused_and_its_connect_does_not_bring_it_back(three_tokens, room):
+    _, revoked, _ = three_tokens
+    await asyncio.to_thread(tokens.token_revoke, tokens.token_hash(revoked))
+    refused = room_socket(room.pk, revoked)
+    await refused.connect(timeout=WAIT_S)
+    assert await refused.receive_output(timeout=WAIT_S) == {"type": "websocket.close", "code": 4401}
+    await admissions_done()
+    assert await asyncio.to_thread(tokens.token_lookup, tokens.token_hash(revoked), touch=False) is None
+    if production_stack():
+        assert _token_ttl_s(revoked) == -2  # no such key
 
 
 def _connect_queries(statements: list[str]) -> list[str]:
@@ -262,19 +339,22 @@ async def test_a_presence_connect_costs_five_queries_and_no_redis_connection_of_
     await present.connect(timeout=WAIT_S)
     await frames_until(present, "unread")
     await admissions_done()
-    with queries_counted() as statements, redis_round_trips() as trips:
+    with queries_counted() as statements, redis_round_trips() as trips, thread_trips() as hops:
         measured = presence_socket(second)
         await measured.connect(timeout=WAIT_S)
         await frames_until(measured, "unread")
         await admissions_done()
+    # The token and the user; the away flag, roster, its blockers and the unread rooms (were
+    # four trips); who is told the user came online (presence.broadcast).
+    assert hops == ["_resolve_user", "_opening_reads", "interested_in"], hops
     # The user; the roster; the unread rooms; the user as announced; who watches them.
     assert len(_connect_queries(statements)) == 5, _connect_queries(statements)
     if production_stack():
         # No connection of its own (HELLO, CLIENT SETINFO, SELECT): a per-socket client for the
-        # auto-away flag opened one per presence socket. The token is one GETEX.
+        # auto-away flag opened one per presence socket. The token is read in the socket cap's script.
         assert not {"HELLO", "CLIENT", "SELECT"} & set(trips), trips
-        assert trips.count("GETEX") == 1 and "EXPIRE" not in trips
-        assert len(trips) <= 8, trips
+        assert trips[0] == "EVALSHA" and not {"GETEX", "GET", "EXPIRE"} & set(trips[:2]), trips
+        assert len(trips) <= 6, trips
     for communicator in (present, measured):
         await communicator.disconnect()
 
