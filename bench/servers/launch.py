@@ -44,7 +44,9 @@ def cfm_env() -> dict:
         "REDIS_URL": f"{REDIS_HOST}/{REDIS_DB}",
         "DATABASE_URL": f"{PG_URL}/{PG_DB}",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        "CACHE_KEY_PREFIX": "cfmbench",
+        # Also the channel layer's prefix (settings.py): Redis pub/sub channels are shared by every
+        # database number, so benches of two checkouts on one Redis must not share it.
+        "CACHE_KEY_PREFIX": f"cfmbench{REDIS_DB}",
         "TRUSTED_PROXIES": "127.0.0.1",
         "LOGIN_RATE_LIMIT": "1000000",
         "WS_MAX_SOCKETS_PER_IP": "1000000",
