@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--servers B0,B1,CFM] [--scenarios a,b,c,d,e,f,g]
+"""python -m bench [--quick] [--servers B0,B1,B2,B2P,CFM] [--scenarios a,b,c,d,e,f,g]
 
 Runs every scenario against every server in the same run, prints progress
 and a table, and writes bench/results/<date>.json and <date>.png.
@@ -26,6 +26,7 @@ SCENARIOS = {
     "f": "join_storm",
     "g": "restart_storm",
 }
+SERVERS = ("B0", "B1", "B2", "B2P", "CFM")  # B2, B2P: the daphne floor (bench/servers/b2.py)
 MULTI_PROCESS = {"d"}  # B0 has no shared state to run on two processes
 CFM_ONLY = {"g"}  # resume with `since`, acks and sessions that survive a restart are CF Messenger's
 
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     servers = [s.strip().upper() for s in args.servers.split(",") if s.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    unknown = [s for s in servers if s not in ("B0", "B1", "CFM")] + [s for s in scenarios if s not in SCENARIOS]
+    unknown = [s for s in servers if s not in SERVERS] + [s for s in scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown server or scenario: {', '.join(unknown)}")
     chosen = dict(sizes.QUICK if args.quick else sizes.FULL)
@@ -107,7 +108,7 @@ def main(argv=None) -> int:
 
     for scenario in scenarios:
         for server in servers:
-            if scenario in MULTI_PROCESS and server == "B0" or scenario in CFM_ONLY and server != "CFM":
+            if scenario in MULTI_PROCESS and server in ("B0", "B2", "B2P") or scenario in CFM_ONLY and server != "CFM":
                 continue
             bench = Bench(server, chosen, server_cpus=server_cpus, loadgen_cpus=loadgen_cpus, workers=args.clients,
                           seed=seed if server == "CFM" else None, progress=progress)
@@ -124,6 +125,8 @@ def main(argv=None) -> int:
     checks = document["targets"]
     report.plot(out / f"{stamp}.png", results, servers)
     print(report.table(results, servers))
+    if report.floor_table(results):
+        print(report.floor_table(results))
     for pair, figures in document["ratios"].items():
         print(f"{pair}: " + ", ".join(f"{k} {v:.2f}" for k, v in figures.items() if v is not None))
     if checks:

@@ -67,4 +67,14 @@ class CFM:
         return json.dumps({"type": "chat", "clientId": client_id, "text": text})
 
 
-PROTOCOLS = {"B0": B0, "B1": B1, "CFM": CFM}
+class B2(B0):
+    """daphne under a bare ASGI callable speaking B0's protocol (bench/servers/b2.py)."""
+
+    name = "B2"
+
+
+class B2P(B0):
+    name = "B2P"
+
+
+PROTOCOLS = {"B0": B0, "B1": B1, "B2": B2, "B2P": B2P, "CFM": CFM}

@@ -38,16 +38,19 @@ ROWS = [
     ("(b) large room last-member p99 ms", ("fanout", "large", "last_member_p99_ms"), ".1f"),
     ("(b) large room lost", ("fanout", "large", "lost"), "d"),
     ("(b) large room silent sockets", ("fanout", "large", "silent_sockets"), "d"),
+    ("(b) small room server µs/delivery", ("fanout", "small", "server_cpu_us_per_delivery"), ".0f"),
     ("(b) large room server µs/delivery", ("fanout", "large", "server_cpu_us_per_delivery"), ".0f"),
     ("(c) deliveries/s at p99 <= 100 ms", ("saturation", "max_deliveries_per_s"), ".0f"),
     ("(c) ... load generator bound", ("saturation", "loadgen_bound"), ""),
     ("(d) projected 2-process scaling", ("two_processes", "projected_scaling"), ".2f"),
     ("(e) connects/s", ("connects", "connect", "per_s"), ".0f"),
+    ("(e) server CPU ms per connect", ("connects", "connect", "server_cpu_ms_per_connect"), ".2f"),
     ("(e) logins/s while chatting", ("connects", "logins", "per_s"), ".2f"),
     ("(e) room p99 ms quiet", ("connects", "logins", "quiet", "p99_ms"), ".1f"),
     ("(e) room p99 ms during logins", ("connects", "logins", "during_logins", "p99_ms"), ".1f"),
     ("(f) join storm joined", ("join_storm", "connect", "connected"), "d"),
     ("(f) join storm seconds", ("join_storm", "connect", "elapsed_s"), ".1f"),
+    ("(f) server CPU ms per connect", ("join_storm", "connect", "server_cpu_ms_per_connect"), ".2f"),
     ("(f) then lost / silent sockets", None, ""),
     ("(g) restart storm sockets back", ("restart_storm", "back", "back"), "d"),
     ("(g) last back s after ready", ("restart_storm", "back_after_ready_s"), ".1f"),
@@ -92,8 +95,44 @@ def _ratio(a, b):
     return a / b if a is not None and b else None
 
 
+# The daphne floor (issue 17): what daphne costs against B0, and what CF Messenger costs on top of daphne.
+FLOOR_PAIRS = (("B2", "B0"), ("B2P", "B0"), ("B2P", "B2"), ("CFM", "B2"), ("CFM", "B2P"))
+FLOOR_FIGURES = {
+    "connects_per_s": ("connects", "connect", "per_s"),
+    "cpu_per_connect": ("connects", "connect", "server_cpu_ms_per_connect"),
+    "join_storm_s": ("join_storm", "connect", "elapsed_s"),
+    "join_storm_cpu_per_connect": ("join_storm", "connect", "server_cpu_ms_per_connect"),
+    "cpu_per_delivery_small": ("fanout", "small", "server_cpu_us_per_delivery"),
+    "cpu_per_delivery_large": ("fanout", "large", "server_cpu_us_per_delivery"),
+    "idle_cpu": ("idle", "idle_core_pct"),
+}
+
+
+def floor_ratios(results: dict) -> dict:
+    """Each pair of FLOOR_PAIRS present in the run: a/b of each figure both measured (None otherwise)."""
+    out = {}
+    for top, base in FLOOR_PAIRS:
+        if top in results and base in results:
+            out[f"{top}/{base}"] = {name: _ratio(_get(results, top, *path), _get(results, base, *path))
+                                    for name, path in FLOOR_FIGURES.items()}
+    return out
+
+
+def floor_table(results: dict) -> str:
+    """The floor's ratios as rows (empty when no B2 or B2P ran)."""
+    pairs = floor_ratios(results)
+    if not pairs:
+        return ""
+    names = [n for n in FLOOR_FIGURES if any(v[n] is not None for v in pairs.values())]
+    width = max(len(n) for n in names) + 2
+    lines = [f"{'ratio':{width}}" + "".join(f"{pair:>12}" for pair in pairs)]
+    for name in names:
+        lines.append(f"{name:{width}}" + "".join(f"{_fmt(v[name], '.2f'):>12}" for v in pairs.values()))
+    return "\n".join(lines)
+
+
 def ratios(results: dict) -> dict:
-    """CFM against B1 and B0 on the headline figures (lower latency is better)."""
+    """CFM against B1 and B0 on the headline figures (lower latency is better); the floor's pairs too."""
     out = {}
     for base in ("B1", "B0"):
         if base not in results or "CFM" not in results:
@@ -105,6 +144,8 @@ def ratios(results: dict) -> dict:
             "rss_per_idle_socket": _ratio(_get(results, "CFM", "idle", "rss_per_socket_kb"), _get(results, base, "idle", "rss_per_socket_kb")),
             "connects_per_s": _ratio(_get(results, "CFM", "connects", "connect", "per_s"), _get(results, base, "connects", "connect", "per_s")),
         }
+    for pair, figures in floor_ratios(results).items():
+        out.setdefault(pair, figures)
     return out
 
 
@@ -184,7 +225,7 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (cdf_ax, bar_ax, storm_ax) = plt.subplots(1, 3, figsize=(19, 5))
+    fig, (cdf_ax, bar_ax, storm_ax, conn_ax) = plt.subplots(1, 4, figsize=(25, 5))
     for server in servers:
         for room, style in (("small", "-"), ("large", "--")):
             points = _get(results, server, "fanout", room, "cdf_ms")
@@ -200,7 +241,8 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
     if cdf_ax.lines:
         cdf_ax.legend(fontsize=8)
     values = [_get(results, s, "saturation", "max_deliveries_per_s", default=0) or 0 for s in servers]
-    bars = bar_ax.bar(servers, values, color=["#888888", "#cc6644", "#3366cc"][: len(servers)])
+    colours = {"B0": "#888888", "B1": "#cc6644", "B2": "#66aa55", "B2P": "#99cc44", "CFM": "#3366cc"}
+    bars = bar_ax.bar(servers, values, color=[colours.get(s, "#aaaaaa") for s in servers])
     for bar, server in zip(bars, servers, strict=True):
         bound = _get(results, server, "saturation", "loadgen_bound")
         bar_ax.annotate(f"{bar.get_height():.0f}" + ("\n(load gen. bound)" if bound else ""),
@@ -220,6 +262,15 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
     storm_ax.grid(True, alpha=0.3)
     if storm_ax.lines:
         storm_ax.legend(fontsize=8)
+    rates = [_get(results, s, "connects", "connect", "per_s", default=0) or 0 for s in servers]
+    bars = conn_ax.bar(servers, rates, color=[colours.get(s, "#aaaaaa") for s in servers])
+    for bar, server in zip(bars, servers, strict=True):
+        cpu = _get(results, server, "connects", "connect", "server_cpu_ms_per_connect")
+        if cpu is not None:
+            conn_ax.annotate(f"{bar.get_height():.0f}/s\n{cpu:.2f} ms CPU each",
+                             (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
+    conn_ax.set_ylabel("connects/s")
+    conn_ax.set_title("(e) room connects/s, server CPU per connect")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)

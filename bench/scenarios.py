@@ -75,6 +75,14 @@ class Bench:
         figures["connect"] = joined
         return figures
 
+    def timed_connect(self, server, lg: LoadGen, concurrency: int) -> dict:
+        """lg.connect(), with the server's CPU seconds (/proc) over it per socket connected (issue 17's floor)."""
+        before = procstat.total(server.pids)
+        joined = lg.connect(concurrency=concurrency)
+        cpu_s = procstat.total(server.pids).cpu_s - before.cpu_s
+        joined["server_cpu_ms_per_connect"] = cpu_s * 1000 / max(joined["connected"], 1)
+        return joined
+
     def _line(self, scenario: str, figures: dict) -> None:
         self.progress(f"{self.kind} {scenario}: p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
                       f"{figures['deliveries_per_s']:.0f} deliveries/s, lost {figures['lost']}, "
@@ -216,10 +224,11 @@ class Bench:
         try:
             lg = self.loadgen(server, rooms)
             try:
-                joined = lg.connect(concurrency=50)
+                joined = self.timed_connect(server, lg, concurrency=50)
             finally:
                 lg.close()
-            self.progress(f"{self.kind} (e) {joined['per_s']:.0f} connects/s ({joined['connected']}/{n})")
+            self.progress(f"{self.kind} (e) {joined['per_s']:.0f} connects/s ({joined['connected']}/{n}), "
+                          f"{joined['server_cpu_ms_per_connect']:.2f} ms of server CPU per connect")
             figures = {"connect": joined}
             if self.seed:
                 figures["logins"] = self.logins_during_chat(server)
@@ -252,7 +261,7 @@ class Bench:
         try:
             lg = self.loadgen(server, [("storm", s["storm"])])
             try:
-                joined = lg.connect(concurrency=s["storm"])
+                joined = self.timed_connect(server, lg, concurrency=s["storm"])
                 after = self.phase(server, lg, 2, 2)
             finally:
                 lg.close()

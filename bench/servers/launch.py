@@ -44,7 +44,9 @@ def cfm_env() -> dict:
         "REDIS_URL": f"{REDIS_HOST}/{REDIS_DB}",
         "DATABASE_URL": f"{PG_URL}/{PG_DB}",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        "CACHE_KEY_PREFIX": "cfmbench",
+        # Also the channel layer's prefix (settings.py): Redis pub/sub channels are shared by every
+        # database number, so benches of two checkouts on one Redis must not share it.
+        "CACHE_KEY_PREFIX": f"cfmbench{REDIS_DB}",
         "TRUSTED_PROXIES": "127.0.0.1",
         "LOGIN_RATE_LIMIT": "1000000",
         "WS_MAX_SOCKETS_PER_IP": "1000000",
@@ -164,6 +166,10 @@ def start(kind: str, *, cpus: str, processes: int = 1) -> Server:
             argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", "/dev/null",
                     "bench.servers.b1.asgi:application"]
             health = None
+        elif kind in FLOOR_APPLICATIONS:
+            # B2P's patches read CF Messenger's settings; B2 needs none.
+            env = cfm_env() if kind == "B2P" else dict(os.environ)
+            argv, health = _floor_argv(kind, port), None
         else:
             env = _CFM_ENV
             argv, health = _cfm_argv(env, port), f"http://127.0.0.1:{port}/api/health"
@@ -183,6 +189,21 @@ def _cfm_argv(env: dict, port: int) -> list[str]:
     code = ("import django, json; django.setup(); from messenger.realtime.serving import server_argv; "
             f"print(json.dumps(server_argv(host='127.0.0.1', port={port})))")
     return json.loads(_run([sys.executable, "-c", code]).strip().splitlines()[-1])
+
+
+# The daphne floor: a bare ASGI callable under CF Messenger's daphne options (bench/servers/b2.py).
+FLOOR_APPLICATIONS = {"B2": "bench.servers.b2:application", "B2P": "bench.servers.b2p:application"}
+
+
+def _floor_argv(kind: str, port: int) -> list[str]:
+    """CF Messenger's daphne command line (serving.server_argv) with the floor's application in place of its own."""
+    code = ("import django, json; django.setup(); from messenger.realtime.serving import APPLICATION, server_argv; "
+            f"print(json.dumps([server_argv(host='127.0.0.1', port={port}), APPLICATION]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=cfm_env(), capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"server_argv for {kind} failed: {done.stderr.strip()[-600:]}")
+    argv, application = json.loads(done.stdout.strip().splitlines()[-1])
+    return [FLOOR_APPLICATIONS[kind] if arg == application else arg for arg in argv]
 
 
 _CFM_ENV: dict = {}

@@ -74,6 +74,24 @@ Inventory (verified with daphne 4.2.3, autobahn 26.10.2, Twisted 26.10.0):
    Both run from daphne's own `reactor.callLater` chain at its own periods.
    Test: ...::test_idle_connections_are_not_visited,
    ...::test_due_connections_are_reaped_and_pinged_as_daphne_does.
+8. **Autobahn's debug-log arguments are formatted lazily**
+   (`hltype` and `hlval` as `autobahn.websocket.protocol` and
+   `autobahn.twisted.websocket` imported them). Every `sendData`,
+   `dataReceived`, `connectionMade`, handshake and `connectionLost` colours
+   its debug line's arguments with `click.style` before txaio's `debug`
+   (a no-op unless debug logging is on) discards them: about 15 µs of
+   `hltype`/`hlval` per connect and more per frame through autobahn's own
+   send path. The replacement formats only if a line is written; the source
+   check requires every use to be a keyword argument (a log call's), so a
+   new use in a string would fail at start-up rather than print an object.
+   Test: ...::test_autobahn_debug_arguments_are_lazy.
+9. **No access log is formatted for /dev/null** (`daphne.server.Server.__init__`).
+   serving.py passes `--access-log /dev/null` (our JSON request log replaces
+   daphne's), but daphne still builds and writes an NCSA line per connect,
+   accept and disconnect (about 3% of the floor's connect, bench B2P). When
+   daphne's `AccessLogGenerator` writes to os.devnull the server gets no
+   action logger, which is what daphne does with no access log at all.
+   Test: ...::test_access_log_to_dev_null_is_not_formatted.
 """
 
 import asyncio
@@ -83,7 +101,9 @@ import importlib.metadata
 import inspect
 import itertools
 import logging
+import os
 import pprint
+import re
 import signal
 import struct
 import sys
@@ -111,6 +131,8 @@ def install() -> None:
     _wrap_send_message()
     _lazy_autobahn_config_log()
     _due_only_server_passes()
+    _lazy_autobahn_debug_arguments()
+    _no_discarded_access_log()
 
 
 def check_libraries() -> None:
@@ -171,7 +193,36 @@ def _missing_attributes() -> list[str]:
     for name in ("socket_opened", "last_ping"):
         if f"self.{name} = time.time()" not in inspect.getsource(WebSocketProtocol.onConnect):
             missing.append(f"daphne WebSocketProtocol.{name}")
+    missing.extend(_debug_argument_problems())
+    from daphne import access as daphne_access
+
+    if "AccessLogGenerator(access_log_stream)" not in inspect.getsource(importlib.import_module("daphne.cli")):
+        missing.append("daphne cli's AccessLogGenerator(access_log_stream)")
+    if "self.stream = stream" not in inspect.getsource(daphne_access.AccessLogGenerator.__init__):
+        missing.append("daphne AccessLogGenerator.stream")
+    if "self.action_logger = action_logger" not in inspect.getsource(daphne_server.Server.__init__):
+        missing.append("daphne Server.action_logger")
     return missing
+
+
+# Modules whose debug-log arguments patch 8 makes lazy, and the names they imported from autobahn.util.
+_DEBUG_ARGUMENT_MODULES = ("autobahn.websocket.protocol", "autobahn.twisted.websocket")
+_DEBUG_FORMATTERS = ("hltype", "hlval")
+
+
+def _debug_argument_problems() -> list[str]:
+    problems = []
+    for name in _DEBUG_ARGUMENT_MODULES:
+        module = importlib.import_module(name)
+        source = inspect.getsource(module)
+        for formatter in _DEBUG_FORMATTERS:
+            if not callable(getattr(module, formatter, None)):
+                problems.append(f"{name}.{formatter}")
+            # Every call must be a keyword argument (`peer=hlval(...)`): only a log call's.
+            elsewhere = re.findall(rf"[^=\s]\s*\b{formatter}\(", source)
+            if elsewhere:
+                problems.append(f"{name} uses {formatter}() outside a log call's keyword argument")
+    return problems
 
 
 def _patch(owner, name: str, make):
@@ -262,6 +313,57 @@ def _lazy_autobahn_config_log() -> None:
 
     if protocol.pformat is pprint.pformat:
         protocol.pformat = _Formatted
+
+
+# 8. Lazy debug-log arguments.
+class _Deferred:
+    """formatter(*args), computed only if a log line is written."""
+
+    __slots__ = ("formatter", "args")
+
+    def __init__(self, formatter, args):
+        self.formatter = formatter
+        self.args = args
+
+    def __format__(self, spec):
+        return format(self.formatter(*self.args), spec)
+
+    __str__ = __repr__ = lambda self: self.formatter(*self.args)
+
+
+def _lazy(formatter):
+    def deferred(*args):
+        return _Deferred(formatter, args)
+
+    setattr(deferred, _MARK, True)
+    deferred.__wrapped__ = formatter
+    return deferred
+
+
+def _lazy_autobahn_debug_arguments() -> None:
+    for name in _DEBUG_ARGUMENT_MODULES:
+        module = importlib.import_module(name)
+        for formatter in _DEBUG_FORMATTERS:
+            original = getattr(module, formatter)
+            if not getattr(original, _MARK, False):
+                setattr(module, formatter, _lazy(original))
+
+
+# 9. No access log formatted for /dev/null.
+def _no_discarded_access_log() -> None:
+    from daphne import server as daphne_server
+    from daphne.access import AccessLogGenerator
+
+    def make(init):
+        def without_discarded_access_log(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            logger = self.action_logger
+            if type(logger) is AccessLogGenerator and getattr(logger.stream, "name", None) == os.devnull:
+                self.action_logger = None
+
+        return without_discarded_access_log
+
+    _patch(daphne_server.Server, "__init__", make)
 
 
 # 5. Direct writes of room frames.

@@ -261,3 +261,58 @@ def test_a_handshake_is_scheduled_before_daphne_sets_its_times(monkeypatch):
     protocol.state = protocol.STATE_CONNECTING
     server.protocol_connected(protocol)
     assert protocol in server.connections and len(server.cfm_timeouts.heap) == 1
+
+
+# 8. Autobahn's debug-log arguments.
+def test_autobahn_debug_arguments_are_lazy():
+    from autobahn import util
+    from autobahn.twisted import websocket as twisted_websocket
+
+    with mock.patch.object(util, "hl", wraps=util.hl) as coloured:
+        for module in (autobahn_protocol, twisted_websocket):
+            coloured.reset_mock()
+            peer, kind = module.hlval("tcp4:10.0.0.1:5000"), module.hltype(WebSocketProtocol.sendData)
+            assert coloured.call_count == 0
+            # Formatted when a line is written, as the library would have.
+            assert f"{peer}" == util.hlval("tcp4:10.0.0.1:5000")
+            assert str(kind) == util.hltype(WebSocketProtocol.sendData)
+
+
+def test_autobahn_debug_arguments_reach_a_written_debug_line():
+    """With debug logging on, a line reads as it did before the patch (Twisted's logger formats the event)."""
+    from autobahn import util
+    from twisted.logger import Logger, formatEvent
+
+    events = []
+    Logger(observer=events.append).debug(
+        "{func} sent {data_len} bytes", func=autobahn_protocol.hltype(WebSocketProtocol.sendData),
+        data_len=autobahn_protocol.hlval(12))
+    assert formatEvent(events[0]) == f"{util.hltype(WebSocketProtocol.sendData)} sent {util.hlval(12)} bytes"
+
+
+def test_a_new_non_logging_use_of_a_debug_formatter_stops_the_server(monkeypatch):
+    real_getsource = library_patches.inspect.getsource
+
+    def getsource(obj):
+        source = real_getsource(obj)
+        return source + '\ntitle = "peer " + hlval(peer)\n' if obj is autobahn_protocol else source
+
+    monkeypatch.setattr(library_patches.inspect, "getsource", getsource)
+    with pytest.raises(library_patches.LibraryChanged, match="hlval"):
+        library_patches.check_libraries()
+
+
+# 9. No access log formatted for /dev/null.
+def test_access_log_to_dev_null_is_not_formatted(tmp_path):
+    import os
+
+    from daphne.access import AccessLogGenerator
+    from daphne.server import Server
+
+    with open(os.devnull, "a") as devnull, open(tmp_path / "access.log", "a", 1) as kept:
+        discarded = Server(application=None, endpoints=["tcp:port=0"], action_logger=AccessLogGenerator(devnull))
+        written = Server(application=None, endpoints=["tcp:port=0"], action_logger=AccessLogGenerator(kept))
+        for server in (discarded, written):
+            server.log_action("websocket", "connected", {"path": "/api/ws/room/r", "client": "10.0.0.1:5000"})
+    assert discarded.action_logger is None
+    assert "WSCONNECT /api/ws/room/r" in (tmp_path / "access.log").read_text()
