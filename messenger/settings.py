@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import sys
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -365,6 +366,17 @@ else:
     }
 
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "cfm")
+
+
+def _redis_db() -> int:
+    """The Redis database number in use (REDIS_URL's path or ?db=, or REDIS_DB with Sentinels)."""
+    if REDIS_SENTINEL:
+        return REDIS_SENTINEL["db"]
+    parsed = urllib.parse.urlsplit(REDIS_URL)
+    db = parsed.path.strip("/") or urllib.parse.parse_qs(parsed.query).get("db", ["0"])[0]
+    return int(db) if db.isdigit() else 0
+
+
 if REDIS_ENABLED:
     CACHES = {
         "default": {
@@ -387,7 +399,11 @@ if REDIS_ENABLED:
                 # Several Redis URLs shard channels and groups over them when
                 # one instance is not enough (README, production); same list everywhere.
                 "hosts": env_list("CHANNEL_LAYER_HOSTS") or [REDIS_SENTINEL or REDIS_URL],
-                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", f"{CACHE_KEY_PREFIX}:ws"),
+                # Redis pub/sub ignores database numbers: two deployments on one Redis with
+                # different REDIS_URL databases would hear each other's rooms without the number here
+                # (database 0 keeps the earlier "cfm:ws", so a rolling upgrade's processes still hear each other).
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX",
+                                         f"{CACHE_KEY_PREFIX}:ws" if not _redis_db() else f"{CACHE_KEY_PREFIX}:{_redis_db()}:ws"),
             },
         }
     }
