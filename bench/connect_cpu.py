@@ -28,7 +28,7 @@ from .servers import launch
 def _forget_rooms() -> None:
     """Membership a stopped server left in Redis (its sets outlive a run)."""
     client = redis.Redis.from_url(f"{launch.REDIS_HOST}/{launch.REDIS_DB}")
-    for key in client.scan_iter("cfmbench:room:*"):
+    for key in client.scan_iter(f"cfmbench{launch.REDIS_DB}:room:*"):
         client.delete(key)
 
 
