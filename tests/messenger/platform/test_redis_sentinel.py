@@ -58,14 +58,17 @@ def test_every_redis_user_is_on_the_master_the_sentinel_names(sentinel_group, se
     client = signed_in(sentinel_servers[0], make_user)
     room_id = new_room(client)
 
+    master = redis.Redis(port=sentinel_group.master_port)
+
     async def chat():
         room, _ = await joined(sentinel_servers[-1].ws_url, room_id, client.token)
         await room.send({"type": "chat", "clientId": "c1", "text": "hello"})
-        return await room.expect("chat", clientId="c1")
+        echoed = await room.expect("chat", clientId="c1")
+        # Read while the socket is open: its membership goes when it closes.
+        return echoed, {key.decode() for key in master.scan_iter(count=1000)}
 
-    assert run(chat())["text"] == "hello"
-    master = redis.Redis(port=sentinel_group.master_port)
-    keys = {key.decode() for key in master.scan_iter(count=1000)}
+    echoed, keys = run(chat())
+    assert echoed["text"] == "hello"
     assert any(":rl:" in key for key in keys), keys
     assert any(":room:" in key and key.endswith(":members") for key in keys), keys
     assert any(":tok:" in key for key in keys), keys
