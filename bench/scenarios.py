@@ -354,7 +354,7 @@ class Bench:
                 specs.append({"i": index, "room": room, "token": self.seed["tokens"][index % users]})
                 index += 1
         overrides = {name: str(s[key]) for name, key in (("WS_DRAIN_S", "rolling_drain_s"),
-                                                          ("WS_DRAIN_RATE", "rolling_drain_rate")) if s[key]}
+                                                          ("WS_DRAIN_RATE", "rolling_drain_rate")) if s[key] >= 0}
         with _cfm_env(overrides):
             server = self.start(processes=2)
             try:

@@ -1,7 +1,18 @@
 """Graceful restart of a server process: on SIGTERM it stops accepting
 connections, closes its sockets with 1012 ("service restart") spread over
-WS_DRAIN_S seconds, lets each socket finish the frame it is handling (a chat
-being written gets its ack before the close), and then stops.
+`drain_seconds` (below), lets each socket finish the frame it is handling (a
+chat being written gets its ack before the close), and then stops.
+
+The closes are paced in sockets per second, not squeezed into a fixed
+window: every socket closed here connects to another process, which lets
+new sockets in a few at a time (messenger/realtime/admission.py) at a
+couple of hundred per second per core at best. Five seconds for 5,000
+sockets is 1,000 connects a second at the others: the herd waits in their
+admission queues, then is refused with 4503 and comes back up to tens of
+seconds later, while the rooms on those processes wait behind the welcomes
+(docs/PERFORMANCE.md, rolling restart (h)). A socket waiting for its close
+is still fully served, so a longer drain costs the deploy time, not the
+people on it.
 
 Clients reconnect with backoff and jitter to any other process (nginx, or the
 kernel on a shared listening socket, picks one) and resume with `since`; what
@@ -35,13 +46,20 @@ def _begin() -> None:
         _started.append(asyncio.get_event_loop().create_task(drain()))
 
 
+def drain_seconds(sockets: int) -> float:
+    """How long the closes of `sockets` sockets are spread over: at least WS_DRAIN_S, long enough that
+    at most WS_DRAIN_RATE close per second, and at most WS_DRAIN_MAX_S (a supervisor waits that long)."""
+    paced = sockets / settings.WS_DRAIN_RATE if settings.WS_DRAIN_RATE > 0 else 0.0
+    return min(settings.WS_DRAIN_MAX_S, max(settings.WS_DRAIN_S, paced))
+
+
 async def drain(spread_s: float | None = None) -> None:
-    spread_s = settings.WS_DRAIN_S if spread_s is None else spread_s
     # Every socket is about to close: no reclaim of their frozen objects (a long pause) in a process that exits.
     gc_control.collector.draining = True
     ports = library_patches.stop_listening()
     sockets = list(registry.sockets)
     random.shuffle(sockets)
+    spread_s = drain_seconds(len(sockets)) if spread_s is None else spread_s
     log.warning("draining for restart", extra={"sockets": len(sockets), "ports": ports, "spread_s": spread_s})
     loop = asyncio.get_running_loop()
     started = loop.time()
