@@ -354,7 +354,9 @@ class Bench:
                 specs.append({"i": index, "room": room, "token": self.seed["tokens"][index % users]})
                 index += 1
         overrides = {name: str(s[key]) for name, key in (("WS_DRAIN_S", "rolling_drain_s"),
-                                                          ("WS_DRAIN_RATE", "rolling_drain_rate")) if s[key] >= 0}
+                                                          ("WS_DRAIN_RATE", "rolling_drain_rate"),
+                                                          ("WS_DRAIN_HOLD_BACKLOG", "rolling_hold_backlog"))
+                     if s[key] >= 0}
         with _cfm_env(overrides):
             server = self.start(processes=2)
             try:
@@ -389,7 +391,8 @@ class Bench:
             marked = lg.call("mark_restart")
             survivor = [pid for i, pid in enumerate(server.pids) if i != index]
             cpu_before = procstat.total(survivor).cpu_s
-            moments = server.restart(index)
+            # A paced drain of 10,000 sockets takes minutes: wait as long as the processes may drain.
+            moments = server.restart(index, exit_timeout=s["rolling_wait_max_s"])
             moved = lg.call("wait_moved", server=index, timeout=s["rolling_wait_max_s"])
             done = time.monotonic()
             survivor_cpu_s = procstat.total(survivor).cpu_s - cpu_before

@@ -32,10 +32,11 @@ FULL = {
     "restart_wait_max_s": 240,
     "restart_tail_s": 3,
     # (h) rolling restart: the same sockets, users and chatting room over two processes, each
-    # restarted in turn once the previous one's sockets are back. WS_DRAIN_S and WS_DRAIN_RATE
-    # for the processes (-1: the server's own defaults), so that runs can compare them.
+    # restarted in turn once the previous one's sockets are back. WS_DRAIN_S, WS_DRAIN_RATE and
+    # WS_DRAIN_HOLD_BACKLOG for the processes (-1: the server's own defaults), so that runs can compare them.
     "rolling_drain_s": -1,
     "rolling_drain_rate": -1,
+    "rolling_hold_backlog": -1,
     "rolling_wait_max_s": 300,
     "rolling_settle_s": 2,
 }

@@ -12,7 +12,10 @@ admission queues, then is refused with 4503 and comes back up to tens of
 seconds later, while the rooms on those processes wait behind the welcomes
 (docs/PERFORMANCE.md, rolling restart (h)). A socket waiting for its close
 is still fully served, so a longer drain costs the deploy time, not the
-people on it.
+people on it. And since how fast the others let sockets in depends on their
+cores and their load, the drain also holds its closes while another process
+says its admission queue is long (messenger/realtime/admission.py): the
+socket is closed once the others can take it, not to wait in their queue.
 
 Clients reconnect with backoff and jitter to any other process (nginx, or the
 kernel on a shared listening socket, picks one) and resume with `since`; what
@@ -26,13 +29,16 @@ import random
 
 from django.conf import settings
 
-from messenger.realtime import gc_control, library_patches
+from messenger.platform import db_async
+from messenger.realtime import admission, gc_control, library_patches
 from messenger.realtime.registry import registry
 
 log = logging.getLogger("messenger.ws")
 
 # After the last close frame: time for close handshakes and the consumers' clean-up (membership, counts).
 SETTLE_S = 1.5
+# How often a drain asks whether another process has an admission backlog (each ask is a cache read).
+HOLD_CHECK_S = 0.25
 _started: list[asyncio.Task] = []
 
 
@@ -63,9 +69,13 @@ async def drain(spread_s: float | None = None) -> None:
     log.warning("draining for restart", extra={"sockets": len(sockets), "ports": ports, "spread_s": spread_s})
     loop = asyncio.get_running_loop()
     started = loop.time()
+    deadline = started + max(spread_s, settings.WS_DRAIN_MAX_S)
+    held = _Hold(loop)
     closing = []
     for index, consumer in enumerate(sockets):
-        await asyncio.sleep(max(0.0, started + spread_s * index / max(1, len(sockets)) - loop.time()))
+        due = min(deadline, started + held.total_s + spread_s * index / max(1, len(sockets)))
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        await held.while_others_backlogged(deadline)
         closing.append(loop.create_task(consumer.close_for_restart()))
     # Sockets that finished their handshake meanwhile.
     closing += [loop.create_task(s.close_for_restart()) for s in list(registry.sockets) if s not in sockets]
@@ -74,5 +84,32 @@ async def drain(spread_s: float | None = None) -> None:
         if isinstance(result, Exception):
             log.error("socket did not close cleanly for restart", exc_info=result)
     await asyncio.sleep(SETTLE_S)
-    log.warning("drained: stopping", extra={"sockets": len(sockets)})
+    log.warning("drained: stopping", extra={"sockets": len(sockets), "held_s": round(held.total_s, 2)})
     library_patches.stop_server()
+
+
+class _Hold:
+    """Waits while another process says its admission queue is long, asking at most every HOLD_CHECK_S;
+    the time held moves the rest of the schedule back. A failed ask does not hold (the pace still does)."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.total_s = 0.0
+        self._asked_at: float | None = None
+        self._backlogged = False
+
+    async def while_others_backlogged(self, deadline: float) -> None:
+        while self.loop.time() < deadline and await self._backlogged_now():
+            await asyncio.sleep(HOLD_CHECK_S)
+            self.total_s += HOLD_CHECK_S
+
+    async def _backlogged_now(self) -> bool:
+        now = self.loop.time()
+        if self._asked_at is None or now - self._asked_at >= HOLD_CHECK_S:
+            self._asked_at = now
+            try:
+                self._backlogged = bool(await db_async.run(admission.others_backlog))
+            except Exception:
+                log.warning("admission backlog not read: the drain goes on at its pace", exc_info=True)
+                self._backlogged = False
+        return self._backlogged
