@@ -34,10 +34,11 @@ import logging
 import random
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
-from messenger.platform import db_async, metrics, process_cache
+from messenger.platform import metrics, process_cache
 
 log = logging.getLogger("messenger.ws")
 
@@ -46,6 +47,9 @@ PACE_FRESH_S = 10.0
 BACKLOG_KEY = "ws-admission-backlog"
 BACKLOG_TTL_S = 2.0
 BACKLOG_EVERY_S = 0.5
+# The backlog's cache calls run on a thread of their own: in a storm the sockets' pool
+# (messenger.platform.db_async) is busy with the very connects the backlog is about.
+_backlog_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="admission-backlog")
 
 
 class Admission:
@@ -105,7 +109,7 @@ class Admission:
 
     def _tell(self, waiting: int | None) -> None:
         """Set (a count) or clear (None) the backlog key, off the loop; the connect never waits for it."""
-        task = asyncio.get_running_loop().create_task(db_async.run(_set_backlog, waiting))
+        task = asyncio.get_running_loop().create_task(backlog_call(_set_backlog, waiting))
         self._telling.add(task)
         task.add_done_callback(self._told)
 
@@ -143,6 +147,10 @@ def _set_backlog(waiting: int | None) -> None:
         cache.delete(BACKLOG_KEY)
     else:
         cache.set(BACKLOG_KEY, waiting, timeout=BACKLOG_TTL_S)
+
+
+async def backlog_call(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(_backlog_thread, fn, *args)
 
 
 def others_backlog() -> int | None:

@@ -29,7 +29,6 @@ import random
 
 from django.conf import settings
 
-from messenger.platform import db_async
 from messenger.realtime import admission, gc_control, library_patches
 from messenger.realtime.registry import registry
 
@@ -38,7 +37,7 @@ log = logging.getLogger("messenger.ws")
 # After the last close frame: time for close handshakes and the consumers' clean-up (membership, counts).
 SETTLE_S = 1.5
 # How often a drain asks whether another process has an admission backlog (each ask is a cache read).
-HOLD_CHECK_S = 0.25
+HOLD_CHECK_S = 0.1
 _started: list[asyncio.Task] = []
 
 
@@ -108,7 +107,7 @@ class _Hold:
         if self._asked_at is None or now - self._asked_at >= HOLD_CHECK_S:
             self._asked_at = now
             try:
-                self._backlogged = bool(await db_async.run(admission.others_backlog))
+                self._backlogged = bool(await admission.backlog_call(admission.others_backlog))
             except Exception:
                 log.warning("admission backlog not read: the drain goes on at its pace", exc_info=True)
                 self._backlogged = False

@@ -158,3 +158,45 @@ def test_sigterm_paces_closes_at_the_drain_rate_within_the_cap(start_server, mak
     else:
         assert closes[-1] < CLIENTS / rate / 2, "the drain was not bounded by WS_DRAIN_MAX_S"
     assert exit_code == 0
+
+
+@pytest.mark.timeout(120)
+def test_sigterm_holds_the_closes_while_another_process_has_an_admission_backlog(start_server, make_user):
+    """Another process says its admission queue is long (messenger/realtime/admission.py) for 3 s after
+    SIGTERM: the draining process closes none of its sockets until that is over, then all within WS_DRAIN_S.
+    Production stack only: on the embedded one each process has a cache of its own."""
+    from conftest import production_stack
+    from messenger.realtime import admission
+
+    if not production_stack():
+        pytest.skip("processes share the backlog through Redis")
+    server = start_server("hold", env={"WS_DRAIN_S": "0.5"})
+    clients = []
+    for _ in range(CLIENTS):
+        client = Api(server.url)
+        client.login(make_user("hold").username)
+        clients.append(client)
+    room_id = new_room(clients[0])
+    hold_s = 3.0
+
+    async def backlog_for(seconds: float) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            await asyncio.to_thread(admission._set_backlog, 50)
+            await asyncio.sleep(0.5)
+        await asyncio.to_thread(admission._set_backlog, None)
+
+    async def scenario():
+        await asyncio.to_thread(admission._set_backlog, 50)
+        telling = asyncio.create_task(backlog_for(hold_s))
+        closes = await _close_times(server, room_id, [c.token for c in clients])
+        await telling
+        return closes
+
+    closes, codes = run(scenario())
+    exit_code = server.proc.wait(timeout=15)
+    print(f"FIGURE drain held {hold_s} s: closes from {closes[0]:.2f} s to {closes[-1]:.2f} s after SIGTERM")
+
+    assert codes == [1012] * CLIENTS
+    assert closes[0] >= hold_s - 0.5, "a socket was closed while another process had a backlog"
+    assert exit_code == 0
