@@ -213,9 +213,12 @@ class _Worker:
                 msg_id, sent_ns = found
                 if message.get("clientId") not in self.resent:
                     label = msg_id.split(".", 1)[0]
-                    sent_s, latencies = self.latencies.setdefault(label, (array("d"), array("d")))
-                    sent_s.append(sent_ns / 1e9)
-                    latencies.append((time.monotonic_ns() - sent_ns) / 1e6)
+                    latency = (time.monotonic_ns() - sent_ns) / 1e6
+                    # Also by the process the member is on (which one keeps the room waiting).
+                    for key in (label, f"{label}@{client.server}"):
+                        sent_s, latencies = self.latencies.setdefault(key, (array("d"), array("d")))
+                        sent_s.append(sent_ns / 1e9)
+                        latencies.append(latency)
         elif '"type":"ack"' in frame:
             message = json.loads(frame)
             client_id = message.get("clientId")
@@ -403,6 +406,10 @@ class _Worker:
         sent_s, latencies = self.latencies.get(label, ((), ()))
         for name, (start, end) in (windows or {}).items():
             phases[f"{label}_{name}"] = summary(v for t, v in zip(sent_s, latencies, strict=True) if start <= t < end)
+            for server in range(len(self.base_urls)):
+                by_sent, by_latency = self.latencies.get(f"{label}@{server}", ((), ()))
+                phases[f"{label}_{name}@{server}"] = summary(
+                    v for t, v in zip(by_sent, by_latency, strict=True) if start <= t < end)
         if series_from is not None:
             # p50 and p99 of each second of send times from `series_from` (the plot's latency line).
             seconds: dict[int, list[float]] = {}
