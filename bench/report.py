@@ -259,3 +259,48 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
+    if any(_get(results, server, "rolling_restart", "restarts") for server in servers):
+        plot_rolling(path.with_name(path.stem + "-rolling.png"), results, servers)
+
+
+def plot_rolling(path: Path, results: dict, servers: list[str]) -> None:
+    """(h): each restarted process's sockets back after its SIGTERM, and the chatting room's latency
+    per second of send time through both restarts against twice its quiet p99."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (back_ax, chat_ax) = plt.subplots(1, 2, figsize=(15, 5))
+    for server in servers:
+        rolling = _get(results, server, "rolling_restart") or {}
+        for n, restart in (rolling.get("restarts") or {}).items():
+            curve = restart["back_curve_after_term_s"]
+            if curve:
+                back_ax.plot(curve, [i / (len(curve) - 1) for i in range(len(curve))],
+                             label=f"{server}: process {n}'s {restart['leaving']} sockets")
+        series = _get(results, server, "rolling_restart", "chat", "phases", "rolling_series") or []
+        if series:
+            chat_ax.plot([p[0] for p in series], [max(p[1], 0.1) for p in series], label=f"{server}: p50 per second")
+            chat_ax.plot([p[0] for p in series], [max(p[2], 0.1) for p in series], label=f"{server}: p99 per second")
+            quiet = rolling.get("quiet_p99_ms")
+            if quiet:
+                chat_ax.axhline(2 * quiet, color="#cc3333", linestyle=":", label="2x quiet p99")
+            for n, term in enumerate(rolling.get("terms_s") or [], start=1):
+                chat_ax.axvline(term, color="#999999", linestyle="--")
+                chat_ax.annotate(f"SIGTERM {n}", (term, 1), fontsize=8, rotation=90, va="bottom")
+    back_ax.set_xlabel("seconds after the process's SIGTERM")
+    back_ax.set_ylabel("fraction of its sockets welcomed again elsewhere")
+    back_ax.set_title("(h) rolling restart: sockets back")
+    back_ax.grid(True, alpha=0.3)
+    chat_ax.set_yscale("log")
+    chat_ax.set_xlabel("send time, s from the start of the rolling phase")
+    chat_ax.set_ylabel("room of 100: delivery latency, ms (log)")
+    chat_ax.set_title("(h) chatting room through both restarts")
+    chat_ax.grid(True, which="both", alpha=0.3)
+    for ax in (back_ax, chat_ax):
+        if ax.lines:
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -100,6 +100,9 @@ class _Worker:
         self.base_urls = job["base_urls"]
         self.turn = 0  # the load balancer's round robin
         self.failovers = 0  # connects refused by one process and passed to the next
+        # In clientIds: a later scenario of the same run chats in the same room as the same users, and a
+        # clientId already stored is acknowledged again, never delivered again (idempotency).
+        self.run_tag = os.urandom(3).hex()
 
     async def _command(self):
         return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
@@ -308,7 +311,7 @@ class _Worker:
             sender = self.chatters[k % len(self.chatters)]
             if not sender.open:
                 sender = open_now[k % len(open_now)]
-            client_id = f"{label}-{k}"
+            client_id = f"{label}-{k}-{self.run_tag}"
             text = json.dumps({"type": "chat", "clientId": client_id,
                                "text": payload(f"{label}.{k}", time.monotonic_ns())})
             self.pending[client_id] = (sender, text)
