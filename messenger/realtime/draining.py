@@ -16,6 +16,9 @@ people on it. And since how fast the others let sockets in depends on their
 cores and their load, the drain also holds its closes while another process
 says its admission queue is long (messenger/realtime/admission.py): the
 socket is closed once the others can take it, not to wait in their queue.
+The backlog is seen about a second after the closes that caused it (the
+client's backoff, its handshake), so after a hold the closes go on at most
+WS_DRAIN_RATE a second, or HELD_RATE when that is not set.
 
 Clients reconnect with backoff and jitter to any other process (nginx, or the
 kernel on a shared listening socket, picks one) and resume with `since`; what
@@ -38,6 +41,10 @@ log = logging.getLogger("messenger.ws")
 SETTLE_S = 1.5
 # How often a drain asks whether another process has an admission backlog (each ask is a cache read).
 HOLD_CHECK_S = 0.1
+# After a hold, closes a second when WS_DRAIN_RATE sets none: a closed client reaches the others
+# about a second later, so an unpaced drain (5,000 sockets in WS_DRAIN_S) overruns their queues
+# before their backlog is seen; at this pace a second's overrun is a short queue.
+HELD_RATE = 50
 _started: list[asyncio.Task] = []
 
 
@@ -71,10 +78,15 @@ async def drain(spread_s: float | None = None) -> None:
     deadline = started + max(spread_s, settings.WS_DRAIN_MAX_S)
     held = _Hold(loop)
     closing = []
+    held_rate = settings.WS_DRAIN_RATE if settings.WS_DRAIN_RATE > 0 else HELD_RATE
+    resumed: tuple[float, int] | None = None  # (when, index) at the end of the latest hold
     for index, consumer in enumerate(sockets):
-        due = min(deadline, started + held.total_s + spread_s * index / max(1, len(sockets)))
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        await held.while_others_backlogged(deadline)
+        due = started + held.total_s + spread_s * index / max(1, len(sockets))
+        if resumed is not None:
+            due = max(due, resumed[0] + (index - resumed[1]) / held_rate)
+        await asyncio.sleep(max(0.0, min(deadline, due) - loop.time()))
+        if await held.while_others_backlogged(deadline):
+            resumed = (loop.time(), index)
         closing.append(loop.create_task(consumer.close_for_restart()))
     # Sockets that finished their handshake meanwhile.
     closing += [loop.create_task(s.close_for_restart()) for s in list(registry.sockets) if s not in sockets]
@@ -97,10 +109,14 @@ class _Hold:
         self._asked_at: float | None = None
         self._backlogged = False
 
-    async def while_others_backlogged(self, deadline: float) -> None:
+    async def while_others_backlogged(self, deadline: float) -> bool:
+        """True when it held."""
+        held = False
         while self.loop.time() < deadline and await self._backlogged_now():
+            held = True
             await asyncio.sleep(HOLD_CHECK_S)
             self.total_s += HOLD_CHECK_S
+        return held
 
     async def _backlogged_now(self) -> bool:
         now = self.loop.time()
