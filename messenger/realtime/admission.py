@@ -90,6 +90,9 @@ class Admission:
         if self._told_at is not None and len(self._waiting) < settings.WS_DRAIN_HOLD_BACKLOG // 2:
             self._told_at = None
             self._tell(None)
+        else:
+            # Renewed as the queue goes down too: a draining process holding sends none to renew it.
+            self._tell_backlog()
         while self._waiting:
             turn = self._waiting.popleft()
             if not turn.done():

@@ -297,7 +297,7 @@ def test_deferred_sockets_wait_about_the_time_the_queue_needs_spread_at_random()
     assert herd.retry_after_ms(now=200.0) in range(1000, 2001)
 
 
-async def test_a_queue_as_long_as_the_hold_backlog_is_told_to_draining_processes(three_tokens, room):
+async def test_a_queue_as_long_as_the_hold_backlog_is_told_to_draining_processes(three_tokens, room, no_analytics):
     """Two sockets waiting with WS_DRAIN_HOLD_BACKLOG 2: the process says so in the shared cache (a draining
     process holds its closes meanwhile, messenger/realtime/draining.py); once they are in, it says it is over."""
     from messenger.realtime import admission as admission_module
