@@ -25,10 +25,11 @@ SCENARIOS = {
     "e": "connects",
     "f": "join_storm",
     "g": "restart_storm",
+    "h": "rolling_restart",
 }
 SERVERS = ("B0", "B1", "B2", "B2P", "CFM")  # B2, B2P: the daphne floor (bench/servers/b2.py)
 MULTI_PROCESS = {"d"}  # B0 has no shared state to run on two processes
-CFM_ONLY = {"g"}  # resume with `since`, acks and sessions that survive a restart are CF Messenger's
+CFM_ONLY = {"g", "h"}  # resume with `since`, acks and sessions that survive a restart are CF Messenger's
 
 
 def _rooms(s: dict) -> list[str]:

@@ -62,6 +62,21 @@ ROWS = [
     ("(g) chat p99 ms, sent after ready", ("restart_storm", "storm_after_ready_p99_ms"), ".1f"),
     ("(g) longest GC pause ms", ("restart_storm", "gc_pause_max_ms"), ".1f"),
     ("(g) longest GC pause, CPU ms", ("restart_storm", "gc_pause_max_cpu_ms"), ".1f"),
+    *[row for n in ("1", "2") for row in (
+        (f"(h) restart {n}: sockets moved", ("rolling_restart", "restarts", n, "leaving"), "d"),
+        (f"(h) restart {n}: half back s after SIGTERM", ("rolling_restart", "restarts", n, "half_back_s"), ".1f"),
+        (f"(h) restart {n}: 90% back s after SIGTERM", ("rolling_restart", "restarts", n, "p90_back_s"), ".1f"),
+        (f"(h) restart {n}: all back s after SIGTERM", ("rolling_restart", "restarts", n, "all_back_s"), ".1f"),
+        (f"(h) restart {n}: longest socket downtime s", ("rolling_restart", "restarts", n, "downtime_max_s"), ".2f"),
+        (f"(h) restart {n}: 4503 refusals", ("rolling_restart", "restarts", n, "refusals_4503"), "d"),
+    )],
+    ("(h) chat lost / unacked", "rolling_lost", ""),
+    ("(h) chat p50 ms quiet", ("rolling_restart", "quiet_p50_ms"), ".1f"),
+    ("(h) chat p99 ms quiet", ("rolling_restart", "quiet_p99_ms"), ".1f"),
+    ("(h) chat p50 ms, restart 1", ("rolling_restart", "chat", "phases", "rolling_restart1", "p50_ms"), ".1f"),
+    ("(h) chat p99 ms, restart 1", ("rolling_restart", "chat", "phases", "rolling_restart1", "p99_ms"), ".1f"),
+    ("(h) chat p50 ms, restart 2", ("rolling_restart", "chat", "phases", "rolling_restart2", "p50_ms"), ".1f"),
+    ("(h) chat p99 ms, restart 2", ("rolling_restart", "chat", "phases", "rolling_restart2", "p99_ms"), ".1f"),
 ]
 
 
@@ -75,9 +90,10 @@ def table(results: dict, servers: list[str]) -> str:
                 lost = _get(results, server, "join_storm", "broadcast", "lost")
                 silent = _get(results, server, "join_storm", "broadcast", "silent_sockets")
                 cells.append("-" if lost is None else f"{lost} / {silent}")
-            elif path == "restart_lost":
-                lost = _get(results, server, "restart_storm", "chat", "lost")
-                unacked = _get(results, server, "restart_storm", "chat", "unacked")
+            elif path in ("restart_lost", "rolling_lost"):
+                scenario = "restart_storm" if path == "restart_lost" else "rolling_restart"
+                lost = _get(results, server, scenario, "chat", "lost")
+                unacked = _get(results, server, scenario, "chat", "unacked")
                 cells.append("-" if lost is None else f"{lost} / {unacked}")
             else:
                 cells.append(_fmt(_get(results, server, *path), spec))
@@ -198,6 +214,19 @@ def targets(results: dict, sizes: dict) -> list[dict]:
         quiet_p99, storm_p99 = storm.get("quiet_p99_ms"), storm.get("storm_p99_ms")
         check("(g) chatting room p99 through the storm <= 2x quiet", _ratio(storm_p99, quiet_p99),
               quiet_p99 and storm_p99 is not None and storm_p99 <= 2 * quiet_p99)
+    rolling = cfm("rolling_restart")
+    if rolling and "error" not in rolling:
+        # (g)'s targets as they apply to a rolling restart of two processes (h), for each restart.
+        limit = sizes["restart_back_s"]
+        check(f"(h) every socket of each restarted process back within {limit} s of its SIGTERM",
+              rolling["all_back_s"], rolling["all_back"] and rolling["all_back_s"] <= limit)
+        check(f"(h) every socket back within {limit} s of its own close", rolling["downtime_max_s"],
+              rolling["all_back"] and rolling["downtime_max_s"] <= limit)
+        check("(h) 0 chat messages lost, none left unacknowledged", rolling["lost"],
+              rolling["lost"] == 0 and rolling["chat"]["unacked"] == 0)
+        quiet_p99, worst = rolling.get("quiet_p99_ms"), rolling.get("restart_p99_ms")
+        check("(h) chatting room p99 through each restart <= 2x quiet", _ratio(worst, quiet_p99),
+              quiet_p99 and worst is not None and worst <= 2 * quiet_p99)
     return checks
 
 
@@ -256,9 +285,15 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
             ready = _get(results, server, "restart_storm", "restart", "ready_after_s")
             if ready is not None:
                 storm_ax.axvline(ready, color="#999999", linestyle=":", label="new process ready")
+    for server in servers:
+        for n, style in (("1", "-."), ("2", "--")):
+            curve = _get(results, server, "rolling_restart", "restarts", n, "back_curve_after_term_s")
+            if curve:
+                storm_ax.plot(curve, [i / (len(curve) - 1) for i in range(len(curve))], style,
+                              label=f"{server} (h): process {n}'s sockets back")
     storm_ax.set_xlabel("seconds after SIGTERM")
     storm_ax.set_ylabel("fraction of sockets welcomed again")
-    storm_ax.set_title("(g) restart storm: clients back")
+    storm_ax.set_title("(g) restart storm, (h) rolling restart: clients back")
     storm_ax.grid(True, alpha=0.3)
     if storm_ax.lines:
         storm_ax.legend(fontsize=8)
@@ -273,5 +308,50 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
     conn_ax.set_title("(e) room connects/s, server CPU per connect")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    if any(_get(results, server, "rolling_restart", "restarts") for server in servers):
+        plot_rolling(path.with_name(path.stem + "-rolling.png"), results, servers)
+
+
+def plot_rolling(path: Path, results: dict, servers: list[str]) -> None:
+    """(h): each restarted process's sockets back after its SIGTERM, and the chatting room's latency
+    per second of send time through both restarts against twice its quiet p99."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (back_ax, chat_ax) = plt.subplots(1, 2, figsize=(15, 5))
+    for server in servers:
+        rolling = _get(results, server, "rolling_restart") or {}
+        for n, restart in (rolling.get("restarts") or {}).items():
+            curve = restart["back_curve_after_term_s"]
+            if curve:
+                back_ax.plot(curve, [i / (len(curve) - 1) for i in range(len(curve))],
+                             label=f"{server}: process {n}'s {restart['leaving']} sockets")
+        series = _get(results, server, "rolling_restart", "chat", "phases", "rolling_series") or []
+        if series:
+            chat_ax.plot([p[0] for p in series], [max(p[1], 0.1) for p in series], label=f"{server}: p50 per second")
+            chat_ax.plot([p[0] for p in series], [max(p[2], 0.1) for p in series], label=f"{server}: p99 per second")
+            quiet = rolling.get("quiet_p99_ms")
+            if quiet:
+                chat_ax.axhline(2 * quiet, color="#cc3333", linestyle=":", label="2x quiet p99")
+            for n, term in enumerate(rolling.get("terms_s") or [], start=1):
+                chat_ax.axvline(term, color="#999999", linestyle="--")
+                chat_ax.annotate(f"SIGTERM {n}", (term, 1), fontsize=8, rotation=90, va="bottom")
+    back_ax.set_xlabel("seconds after the process's SIGTERM")
+    back_ax.set_ylabel("fraction of its sockets welcomed again elsewhere")
+    back_ax.set_title("(h) rolling restart: sockets back")
+    back_ax.grid(True, alpha=0.3)
+    chat_ax.set_yscale("log")
+    chat_ax.set_xlabel("send time, s from the start of the rolling phase")
+    chat_ax.set_ylabel("room of 100: delivery latency, ms (log)")
+    chat_ax.set_title("(h) chatting room through both restarts")
+    chat_ax.grid(True, which="both", alpha=0.3)
+    for ax in (back_ax, chat_ax):
+        if ax.lines:
+            ax.legend(fontsize=8)
+    fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -1,10 +1,11 @@
-"""Scenarios (a)-(f) of issue 8 and (g) of issue 17, run against one server kind.
+"""Scenarios (a)-(f) of issue 8 and (g), (h) of issue 17, run against one server kind.
 
 Each scenario starts its own server (fresh memory figures), opens its own
 sockets and returns a dict of figures; `Bench.progress` prints a line as it
 goes.
 """
 
+import contextlib
 import random
 import threading
 import time
@@ -346,6 +347,148 @@ class Bench:
                       f"{storm.get('p99_ms', 0):.1f} ms through the storm"
                       + (f"; longest GC pause {gc_pause:.1f} ms ({gc_cpu:.1f} ms CPU)" if gc_pause is not None else ""))
         return figures
+
+    # --- (h) ------------------------------------------------------------------
+
+    def rolling_restart(self) -> dict:
+        """(g)'s sockets, users and chatting room over two processes, and the deploy of
+        docs/DEPLOYMENT.md: SIGTERM process 1 (it drains with 1012), start it again, and once its
+        sockets are all back elsewhere, process 2 the same way. The clients reach the processes
+        through bench/storm.py's load-balancer rule (round robin; a refused connect moves on)."""
+        s = self.sizes
+        users = s["restart_users"]
+        specs, index = [], 0
+        for room, members in restart_rooms(s):
+            for _ in range(members):
+                specs.append({"i": index, "room": room, "token": self.seed["tokens"][index % users]})
+                index += 1
+        overrides = {name: str(s[key]) for name, key in (("WS_DRAIN_S", "rolling_drain_s"),
+                                                          ("WS_DRAIN_RATE", "rolling_drain_rate"),
+                                                          ("WS_DRAIN_HOLD_BACKLOG", "rolling_hold_backlog"))
+                     if s[key] >= 0}
+        with _cfm_env(overrides):
+            server = self.start(processes=2)
+            try:
+                lg = StormLoadGen(server.base_urls, specs, "restart_chat", cpus=self.loadgen_cpus)
+                try:
+                    figures = self._rolling(server, lg, len(specs))
+                finally:
+                    lg.close()
+            finally:
+                server.stop()
+        figures.update(sockets=len(specs), users=users, server_env=overrides,
+                       pinning=f"both processes on core {self.server_cpus}, the load generator on "
+                               f"{sorted(self.loadgen_cpus)}")
+        return figures
+
+    def _rolling(self, server, lg: StormLoadGen, sockets: int) -> dict:
+        s = self.sizes
+        joined = lg.call("connect", concurrency=200)
+        placed = lg.call("mark_restart")
+        self.progress(f"{self.kind} (h) {joined['connected']}/{sockets} sockets open in {joined['elapsed_s']:.1f} s, "
+                      f"{placed['placement']} per process (chatting room {placed['chat_placement']}); "
+                      f"chatting quietly for {s['duration_s']} s")
+        lg.call("chat_start", label="quiet", rate=s["restart_rate"])
+        time.sleep(s["duration_s"])
+        lg.call("chat_stop", max_drain=s["max_drain_s"])
+        lg.call("chat_start", label="rolling", rate=s["restart_rate"])
+        rolling_from = time.monotonic()
+        time.sleep(s["rolling_settle_s"])
+        restarts, windows = [], {}
+        for index in range(2):
+            before = lg.call("wait_moved", server=index, timeout=0)
+            marked = lg.call("mark_restart")
+            survivor = [pid for i, pid in enumerate(server.pids) if i != index]
+            cpu_before = procstat.total(survivor).cpu_s
+            # A paced drain of 10,000 sockets takes minutes: wait as long as the processes may drain.
+            moments = server.restart(index, exit_timeout=s["rolling_wait_max_s"])
+            moved = lg.call("wait_moved", server=index, timeout=s["rolling_wait_max_s"])
+            done = time.monotonic()
+            survivor_cpu_s = procstat.total(survivor).cpu_s - cpu_before
+            time.sleep(s["rolling_settle_s"])
+            after = lg.call("mark_restart")
+            term = moments["term"] - marked["mark"]
+            curve = [t - term for t in moved["back_curve_s"]]
+            refusals = moved["close_codes"].get("4503", 0) - before["close_codes"].get("4503", 0)
+            restart = {
+                "process": index + 1,
+                "placement_before": marked["placement"],
+                "chat_placement_before": marked["chat_placement"],
+                "leaving": moved["leaving"],
+                "back": moved["back"],
+                "all_back": moved["back"] >= moved["leaving"],
+                "exited_after_s": moments["exited"] - moments["term"],
+                "ready_after_s": moments["ready"] - moments["term"],
+                "half_back_s": curve[50] if curve else None,
+                "p90_back_s": curve[90] if curve else None,
+                "all_back_s": curve[100] if curve else None,
+                "back_curve_after_term_s": curve,
+                "downtime_p50_s": moved["downtime_p50_s"],
+                "downtime_p99_s": moved["downtime_p99_s"],
+                "downtime_max_s": moved["downtime_max_s"],
+                "connect_attempts_max": moved["connect_attempts_max"],
+                "refusals_4503": refusals,
+                "failed_connects": sum(moved["connect_failures"].values()) - sum(before["connect_failures"].values()),
+                "failovers": moved["failovers"] - before["failovers"],
+                "placement_after": after["placement"],
+                "chat_placement_after": after["chat_placement"],
+                # The other process's CPU from SIGTERM until every socket was back (admissions and chat),
+                # and the time that took: its core's share.
+                "survivor_cpu_s": survivor_cpu_s,
+                "survivor_core_busy": survivor_cpu_s / max(1e-9, done - moments["term"]),
+            }
+            restarts.append(restart)
+            windows[f"restart{index + 1}"] = [moments["term"], done]
+            windows[f"draining{index + 1}"] = [moments["term"], moments["exited"]]
+            self.progress(
+                f"{self.kind} (h) restart of process {index + 1}: {moved['back']}/{moved['leaving']} of its sockets "
+                f"back; half / 90% / all {restart['half_back_s'] or 0:.1f} / {restart['p90_back_s'] or 0:.1f} / "
+                f"{restart['all_back_s'] or 0:.1f} s after SIGTERM (drained in {restart['exited_after_s']:.1f} s, "
+                f"ready {restart['ready_after_s']:.1f} s); downtime p50 {moved['downtime_p50_s'] or 0:.2f} s, "
+                f"max {moved['downtime_max_s'] or 0:.2f} s; {refusals} refusals (4503); now {after['placement']}")
+        time.sleep(s["restart_tail_s"])
+        lg.call("chat_stop", max_drain=s["max_drain_s"])
+        chat = lg.call("figures", label="rolling", windows=windows, series_from=rolling_from)
+        phases = chat["phases"]
+        quiet = phases.get("quiet", {})
+        worst = max((phases.get(f"rolling_restart{i}", {}).get("p99_ms") or 0 for i in (1, 2)), default=0)
+        figures = {
+            "connect": joined,
+            "restarts": {str(r["process"]): r for r in restarts},
+            "all_back": all(r["all_back"] for r in restarts),
+            "all_back_s": max((r["all_back_s"] or 0) for r in restarts),
+            "downtime_max_s": max((r["downtime_max_s"] or 0) for r in restarts),
+            "refusals_4503": sum(r["refusals_4503"] for r in restarts),
+            "chat": chat,
+            "lost": chat["lost"],
+            "quiet_p50_ms": quiet.get("p50_ms"),
+            "quiet_p99_ms": quiet.get("p99_ms"),
+            "restart_p99_ms": worst,
+            "rolling_from_s": rolling_from,
+            "terms_s": [w[0] - rolling_from for w in (windows["restart1"], windows["restart2"])],
+            "gc_pause_max_ms": server.gc_pause_max_ms(),
+        }
+        line = ", ".join(f"restart {i}: p50 {phases.get(f'rolling_restart{i}', {}).get('p50_ms', 0):.1f} / "
+                         f"p99 {phases.get(f'rolling_restart{i}', {}).get('p99_ms', 0):.1f} ms" for i in (1, 2))
+        self.progress(f"{self.kind} (h) chat lost {chat['lost']}, unacked {chat['unacked']}; room of "
+                      f"{chat['members']} quiet p50 {quiet.get('p50_ms', 0):.1f} / p99 {quiet.get('p99_ms', 0):.1f} ms, "
+                      + line)
+        return figures
+
+
+@contextlib.contextmanager
+def _cfm_env(overrides: dict):
+    """CF Messenger's environment with `overrides` while the block runs (its restarts included)."""
+    saved = {name: launch._CFM_ENV.get(name) for name in overrides}
+    launch._CFM_ENV.update(overrides)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                launch._CFM_ENV.pop(name, None)
+            else:
+                launch._CFM_ENV[name] = value
 
 
 class RedisCommandCounter:

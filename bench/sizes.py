@@ -31,6 +31,14 @@ FULL = {
     "restart_back_s": 10,
     "restart_wait_max_s": 240,
     "restart_tail_s": 3,
+    # (h) rolling restart: the same sockets, users and chatting room over two processes, each
+    # restarted in turn once the previous one's sockets are back. WS_DRAIN_S, WS_DRAIN_RATE and
+    # WS_DRAIN_HOLD_BACKLOG for the processes (-1: the server's own defaults), so that runs can compare them.
+    "rolling_drain_s": -1,
+    "rolling_drain_rate": -1,
+    "rolling_hold_backlog": -1,
+    "rolling_wait_max_s": 300,
+    "rolling_settle_s": 2,
 }
 
 QUICK = {
@@ -54,4 +62,6 @@ QUICK = {
     "restart_room": 10,
     "restart_wait_max_s": 60,
     "restart_tail_s": 1,
+    "rolling_wait_max_s": 60,
+    "rolling_settle_s": 1,
 }

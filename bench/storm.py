@@ -1,4 +1,4 @@
-"""Scenario (g), the restart storm: clients that come back by themselves.
+"""Scenarios (g) and (h), restart storms: clients that come back by themselves.
 
 Every socket here behaves as the page's LiveSocket (static/js/socket.js)
 does: a close other than a final one (4401, 4403, 4404, 4000), and a failed
@@ -17,6 +17,18 @@ must reach every member, live or in a `welcome`'s history after `since`
 ("lost" counts the (member, acknowledged seq) pairs that never arrived).
 Latency is measured on live deliveries of messages sent once (a resent
 message's first send time would time the outage, not the server).
+
+Several server processes (scenario (h), a rolling restart): the clients
+reach them as through the load balancer of deploy/nginx.conf, which this
+worker mimics: each connect goes to the next process in turn (round robin,
+no stickiness), and a connect the process refuses at the TCP level (down,
+or draining: a draining process stops listening at once) moves on to the
+next process at once, as nginx's `proxy_next_upstream error` does, without
+the client noticing (max_fails=0: a process back from a restart is used
+again by the next connect). Only when every process refuses does the client
+see a failed connect and wait its backoff. A WebSocket-level refusal (4503)
+is not retried by nginx: the client waits and its next connect takes the
+next process in turn.
 
 The harness side (StormLoadGen) drives one worker process over a pipe, as
 bench/loadgen.py does.
@@ -62,6 +74,8 @@ class _Client:
     retry_after_s: float = 0.0  # the wait a 4503 named
     since: int = 0  # the ?since= of the current connect
     final: int | None = None
+    server: int | None = None  # which process (index in base_urls) the open socket is on
+    server_at_mark: int | None = None
 
 
 class _Worker:
@@ -83,6 +97,12 @@ class _Worker:
         self.sent: dict[str, int] = {}
         self.unsendable: dict[str, int] = {}
         self.sender_task: asyncio.Task | None = None
+        self.base_urls = job["base_urls"]
+        self.turn = 0  # the load balancer's round robin
+        self.failovers = 0  # connects refused by one process and passed to the next
+        # In clientIds: a later scenario of the same run chats in the same room as the same users, and a
+        # clientId already stored is acknowledged again, never delivered again (idempotency).
+        self.run_tag = os.urandom(3).hex()
 
     async def _command(self):
         return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
@@ -98,8 +118,8 @@ class _Worker:
 
     # --- a client's life ----------------------------------------------------------
 
-    def _url(self, client: _Client) -> str:
-        base = self.job["base_url"] + CFM.path(client.room)
+    def _url(self, client: _Client, server: int) -> str:
+        base = self.base_urls[server] + CFM.path(client.room)
         client.since = client.last_seq
         return base + (f"?since={client.last_seq}" if client.last_seq else "")
 
@@ -143,8 +163,24 @@ class _Worker:
             await self._wait(client, code)
 
     async def _connect(self, client: _Client, headers: dict):
-        return await connect(self._url(client), additional_headers=headers, compression=None, ping_interval=None,
-                             max_size=2**24, open_timeout=CONNECT_TIMEOUT_S, close_timeout=2)
+        """The load balancer's rule (module docstring): the next process in turn; a refused TCP connect
+        goes on to the next one, and only when every process refused does the client see it."""
+        first = self.turn
+        self.turn += 1
+        count = len(self.base_urls)
+        for step in range(count):
+            server = (first + step) % count
+            try:
+                ws = await connect(self._url(client, server), additional_headers=headers, compression=None,
+                                   ping_interval=None, max_size=2**24, open_timeout=CONNECT_TIMEOUT_S,
+                                   close_timeout=2)
+            except ConnectionRefusedError:
+                if step == count - 1:
+                    raise
+                self.failovers += 1
+                continue
+            client.server = server
+            return ws
 
     async def _wait(self, client: _Client, code: int | None):
         floor = FLOOD_EXTRA_WAIT_S if code == FLOOD_CLOSE else 0.0
@@ -180,9 +216,12 @@ class _Worker:
                 msg_id, sent_ns = found
                 if message.get("clientId") not in self.resent:
                     label = msg_id.split(".", 1)[0]
-                    sent_s, latencies = self.latencies.setdefault(label, (array("d"), array("d")))
-                    sent_s.append(sent_ns / 1e9)
-                    latencies.append((time.monotonic_ns() - sent_ns) / 1e6)
+                    latency = (time.monotonic_ns() - sent_ns) / 1e6
+                    # Also by the process the member is on (which one keeps the room waiting).
+                    for key in (label, f"{label}@{client.server}"):
+                        sent_s, latencies = self.latencies.setdefault(key, (array("d"), array("d")))
+                        sent_s.append(sent_ns / 1e9)
+                        latencies.append(latency)
         elif '"type":"ack"' in frame:
             message = json.loads(frame)
             client_id = message.get("clientId")
@@ -272,7 +311,7 @@ class _Worker:
             sender = self.chatters[k % len(self.chatters)]
             if not sender.open:
                 sender = open_now[k % len(open_now)]
-            client_id = f"{label}-{k}"
+            client_id = f"{label}-{k}-{self.run_tag}"
             text = json.dumps({"type": "chat", "clientId": client_id,
                                "text": payload(f"{label}.{k}", time.monotonic_ns())})
             self.pending[client_id] = (sender, text)
@@ -299,7 +338,28 @@ class _Worker:
         for client in self.clients:
             client.closed_at = client.back_at = None
             client.tries_to_return = 0
-        return {"mark": self.mark}
+            client.server_at_mark = client.server if client.open else None
+        return {"mark": self.mark, "placement": self._placement(), "chat_placement": self._placement(self.chatters)}
+
+    def _placement(self, clients: list[_Client] | None = None) -> list[int]:
+        """Open sockets on each process."""
+        counts = [0] * len(self.base_urls)
+        for client in self.clients if clients is None else clients:
+            if client.open and client.server is not None:
+                counts[client.server] += 1
+        return counts
+
+    async def wait_moved(self, server: int, timeout: float) -> dict:
+        """Wait until every socket that was on process `server` at the mark has closed and been
+        welcomed again (a rolling restart of that process: the others' sockets stay)."""
+        deadline = time.monotonic() + timeout
+        leaving = [c for c in self.clients if c.server_at_mark == server]
+        while time.monotonic() < deadline:
+            if all(c.back_at is not None or c.final for c in leaving):
+                break
+            await asyncio.sleep(0.05)
+        return {**self._back_figures(), "leaving": len(leaving), "placement": self._placement(),
+                "chat_placement": self._placement(self.chatters), "failovers": self.failovers}
 
     async def wait_back(self, timeout: float) -> dict:
         """Wait until every socket has closed since the mark and been welcomed again."""
@@ -337,17 +397,31 @@ class _Worker:
             "resumed_with_since": sum(1 for c in self.chatters if c.welcomes > 1 and c.last_seq),
         }
 
-    async def figures(self, windows: dict | None = None) -> dict:
-        """Latency per phase, and per window of send times {name: [from, to]} (monotonic s) of the storm phase."""
+    async def figures(self, windows: dict | None = None, label: str = "storm",
+                      series_from: float | None = None) -> dict:
+        """Latency per phase, and per window of send times {name: [from, to]} (monotonic s) of phase `label`."""
         def summary(values) -> dict:
             ordered = sorted(values)
             return {"deliveries": len(ordered), "p50_ms": percentile(ordered, 50),
                     "p99_ms": percentile(ordered, 99), "max_ms": ordered[-1] if ordered else 0.0}
 
         phases = {label: summary(latencies) for label, (_, latencies) in self.latencies.items()}
-        sent_s, latencies = self.latencies.get("storm", ((), ()))
+        sent_s, latencies = self.latencies.get(label, ((), ()))
         for name, (start, end) in (windows or {}).items():
-            phases[f"storm_{name}"] = summary(v for t, v in zip(sent_s, latencies, strict=True) if start <= t < end)
+            phases[f"{label}_{name}"] = summary(v for t, v in zip(sent_s, latencies, strict=True) if start <= t < end)
+            for server in range(len(self.base_urls)):
+                by_sent, by_latency = self.latencies.get(f"{label}@{server}", ((), ()))
+                phases[f"{label}_{name}@{server}"] = summary(
+                    v for t, v in zip(by_sent, by_latency, strict=True) if start <= t < end)
+        if series_from is not None:
+            # p50 and p99 of each second of send times from `series_from` (the plot's latency line).
+            seconds: dict[int, list[float]] = {}
+            for t, v in zip(sent_s, latencies, strict=True):
+                if t >= series_from:
+                    seconds.setdefault(int(t - series_from), []).append(v)
+            phases[f"{label}_series"] = [
+                [second, percentile(sorted(values), 50), percentile(sorted(values), 99)]
+                for second, values in sorted(seconds.items())]
         for label in self.sent:
             phases.setdefault(label, {"deliveries": 0, "p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0})
             phases[label]["sent"] = self.sent[label]
@@ -379,10 +453,11 @@ def _worker_main(job: dict, pipe, cpus: set[int]):
 class StormLoadGen:
     """One worker process holding every socket of the scenario."""
 
-    def __init__(self, base_url: str, sockets: list[dict], chat_room: str, *, cpus: set[int]):
+    def __init__(self, base_url: str | list[str], sockets: list[dict], chat_room: str, *, cpus: set[int]):
         ctx = multiprocessing.get_context("spawn")
         self.pipe, theirs = ctx.Pipe()
-        job = {"base_url": base_url, "sockets": sockets, "chat_room": chat_room}
+        base_urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        job = {"base_urls": base_urls, "sockets": sockets, "chat_room": chat_room}
         self.proc = ctx.Process(target=_worker_main, args=(job, theirs, cpus), daemon=True)
         self.proc.start()
 

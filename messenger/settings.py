@@ -172,9 +172,16 @@ WS_MAX_FRAME_BYTES = 16 * 1024
 # (on a heartbeat or a written frame): a revocation whose event was lost closes it within this.
 SOCKET_EPOCH_TTL_S = env_float("SOCKET_EPOCH_TTL_S", 5)
 WS_IDLE_TIMEOUT_S = env_float("WS_IDLE_TIMEOUT_S", 90)
-# On SIGTERM a server process closes its sockets with 1012 spread over this many seconds,
-# so that its clients do not all reconnect elsewhere at once (messenger/realtime/draining.py).
+# On SIGTERM a server process closes its sockets with 1012 spread over at least WS_DRAIN_S
+# seconds, at most WS_DRAIN_RATE a second (0: no pace), and within WS_DRAIN_MAX_S, so that its
+# clients reconnect elsewhere no faster than the other processes let them in
+# (messenger/realtime/draining.py). A supervisor must wait WS_DRAIN_MAX_S and a little more.
 WS_DRAIN_S = env_float("WS_DRAIN_S", 5)
+WS_DRAIN_RATE = env_float("WS_DRAIN_RATE", 0)
+WS_DRAIN_MAX_S = env_float("WS_DRAIN_MAX_S", 300)
+# A process with this many sockets waiting for admission says so; a draining process holds its
+# closes meanwhile (messenger/realtime/admission.py, draining.py). 0: never.
+WS_DRAIN_HOLD_BACKLOG = env_int("WS_DRAIN_HOLD_BACKLOG", 16)
 # WebSocket-level pings from the server. Dead peers are already
 # found by the contract's idle rule (4408 after WS_IDLE_TIMEOUT_S without a
 # frame; clients ping every 30 s), so these only keep quiet paths warm: at

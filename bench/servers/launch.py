@@ -82,15 +82,15 @@ class Server:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.ports[0]}"
 
-    def restart(self, index: int = 0) -> dict:
+    def restart(self, index: int = 0, exit_timeout: float = 60) -> dict:
         """SIGTERM one process (CF Messenger drains: 1012 to every socket, then exits), wait
-        for it to exit, start it again on the same port; returns the moments (monotonic)."""
+        for it to exit (at most exit_timeout s), start it again on the same port; returns the moments (monotonic)."""
         proc, port = self.procs[index], self.ports[index]
         argv, env, health = self.launches[index]
         term = time.monotonic()
         proc.terminate()
         try:
-            proc.wait(timeout=60)
+            proc.wait(timeout=exit_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

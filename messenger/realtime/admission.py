@@ -19,20 +19,37 @@ while 300 sockets joined, 42 ms after). So:
   back every second to be refused again (each refusal is a handshake the
   process pays for).
 
+A process with WS_DRAIN_HOLD_BACKLOG or more sockets waiting says so to the
+others through the shared cache (`BACKLOG_KEY`, renewed at most every
+BACKLOG_EVERY_S while the queue stays that long, gone BACKLOG_TTL_S after the
+last renewal or at once when the queue is short again): a process draining
+for a restart holds its closes meanwhile (messenger/realtime/draining.py),
+so that its sockets come over no faster than this process lets them in.
+
 One process, one loop: the counts are plain attributes, no lock needed.
 """
 
 import asyncio
+import logging
 import random
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
-from messenger.platform import metrics
+from messenger.platform import metrics, process_cache
+
+log = logging.getLogger("messenger.ws")
 
 # Admissions that ended longer ago than this say nothing about the pace now.
 PACE_FRESH_S = 10.0
+BACKLOG_KEY = "ws-admission-backlog"
+BACKLOG_TTL_S = 2.0
+BACKLOG_EVERY_S = 0.5
+# The backlog's cache calls run on a thread of their own: in a storm the sockets' pool
+# (messenger.platform.db_async) is busy with the very connects the backlog is about.
+_backlog_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="admission-backlog")
 
 
 class Admission:
@@ -41,6 +58,9 @@ class Admission:
         self._waiting: deque[asyncio.Future] = deque()
         # When the latest admissions ended: their pace spreads the deferred sockets' returns.
         self._ended: deque[float] = deque(maxlen=64)
+        # When this process last said it has a backlog (None: it has not, or has said it is over).
+        self._told_at: float | None = None
+        self._telling: set[asyncio.Task] = set()
 
     async def enter(self) -> bool:
         """True once this socket may be admitted (call `leave` when done); False when it must come back later."""
@@ -52,6 +72,7 @@ class Admission:
             return False
         turn = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
+        self._tell_backlog()
         try:
             await turn
         except asyncio.CancelledError:
@@ -66,12 +87,39 @@ class Admission:
     def leave(self) -> None:
         """This socket's admission is over: the slot goes to the longest waiting socket, if any."""
         self._ended.append(time.monotonic())
+        if self._told_at is not None and len(self._waiting) < settings.WS_DRAIN_HOLD_BACKLOG // 2:
+            self._told_at = None
+            self._tell(None)
+        else:
+            # Renewed as the queue goes down too: a draining process holding sends none to renew it.
+            self._tell_backlog()
         while self._waiting:
             turn = self._waiting.popleft()
             if not turn.done():
                 turn.set_result(None)
                 return
         self.admitting -= 1
+
+    def _tell_backlog(self) -> None:
+        waiting = len(self._waiting)
+        if settings.WS_DRAIN_HOLD_BACKLOG <= 0 or waiting < settings.WS_DRAIN_HOLD_BACKLOG:
+            return
+        now = time.monotonic()
+        if self._told_at is not None and now - self._told_at < BACKLOG_EVERY_S:
+            return
+        self._told_at = now
+        self._tell(waiting)
+
+    def _tell(self, waiting: int | None) -> None:
+        """Set (a count) or clear (None) the backlog key, off the loop; the connect never waits for it."""
+        task = asyncio.get_running_loop().create_task(backlog_call(_set_backlog, waiting))
+        self._telling.add(task)
+        task.add_done_callback(self._told)
+
+    def _told(self, task: asyncio.Task) -> None:
+        self._telling.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("admission backlog not shared", exc_info=task.exception())
 
     @property
     def waiting(self) -> int:
@@ -95,5 +143,22 @@ class Admission:
         queue_s = (len(self._waiting) + self.admitting) / pace if pace else 0.0
         wait = min(ceiling, max(base, queue_s))
         return int(1000 * (wait + random.random() * wait))
+
+def _set_backlog(waiting: int | None) -> None:
+    cache = process_cache.shared()
+    if waiting is None:
+        cache.delete(BACKLOG_KEY)
+    else:
+        cache.set(BACKLOG_KEY, waiting, timeout=BACKLOG_TTL_S)
+
+
+async def backlog_call(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(_backlog_thread, fn, *args)
+
+
+def others_backlog() -> int | None:
+    """Sockets waiting in another process's admission queue, when one has said it has a backlog."""
+    return process_cache.shared().get(BACKLOG_KEY)
+
 
 admission = Admission()

@@ -101,6 +101,6 @@ def run(*, host: str, port: int, workers: int, stdout, stderr) -> None:
         for proc in procs.values():
             try:
                 # Each drains its sockets first (messenger/realtime/draining.py).
-                proc.wait(timeout=settings.WS_DRAIN_S + 10)
+                proc.wait(timeout=settings.WS_DRAIN_MAX_S + 10)
             except subprocess.TimeoutExpired:
                 proc.kill()

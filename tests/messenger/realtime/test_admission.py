@@ -375,3 +375,39 @@ def test_deferred_sockets_wait_about_the_time_the_queue_needs_spread_at_random()
     assert 30_000 <= min(herd.retry_after_ms(now=101.0) for _ in range(100)) <= max(herd.retry_after_ms(now=101.0) for _ in range(100)) <= 60_000
     # A pace from long ago is no pace.
     assert herd.retry_after_ms(now=200.0) in range(1000, 2001)
+
+
+async def test_a_queue_as_long_as_the_hold_backlog_is_told_to_draining_processes(three_tokens, room, no_analytics):
+    """Two sockets waiting with WS_DRAIN_HOLD_BACKLOG 2: the process says so in the shared cache (a draining
+    process holds its closes meanwhile, messenger/realtime/draining.py); once they are in, it says it is over."""
+    from messenger.realtime import admission as admission_module
+
+    held_token, *queued_tokens = three_tokens
+    await asyncio.to_thread(admission_module._set_backlog, None)
+    with override_settings(WS_ADMIT_CONCURRENCY=1, WS_ADMIT_QUEUE=4, WS_DRAIN_HOLD_BACKLOG=2):
+        with token_lookup_held(held_token) as entered:
+            holder = room_socket(room.pk, held_token)
+            await holder.connect(timeout=WAIT_S)
+            assert await asyncio.to_thread(entered.wait, WAIT_S)
+            queued = [room_socket(room.pk, token) for token in queued_tokens]
+            for communicator in queued:
+                await communicator.connect(timeout=WAIT_S)
+            while admission.waiting < 2:
+                await asyncio.sleep(0.01)
+            told = None
+            for _ in range(200):
+                told = await asyncio.to_thread(admission_module.others_backlog)
+                if told:
+                    break
+                await asyncio.sleep(0.01)
+            assert told == 2
+        for communicator in (holder, *queued):
+            assert (await frames_until(communicator, "welcome"))[-1]["type"] == "welcome"
+        await admissions_done()
+        for _ in range(200):
+            if await asyncio.to_thread(admission_module.others_backlog) is None:
+                break
+            await asyncio.sleep(0.01)
+        assert await asyncio.to_thread(admission_module.others_backlog) is None
+    for communicator in (holder, *queued):
+        await communicator.disconnect()

@@ -112,3 +112,93 @@ def test_sigterm_drains_with_1012_spread_and_loses_no_write(start_server, make_u
     assert len(acked) >= CLIENTS * 4
     assert exit_code == 0
     assert "Traceback" not in server.log_text()
+
+
+async def _close_times(server, room_id: str, tokens: list[str]) -> tuple[list[float], list[int]]:
+    """Open a socket per token, SIGTERM the server, and return when each closed (s after SIGTERM) and how."""
+    sockets = [(await joined(server.ws_url, room_id, token))[0] for token in tokens]
+    closes: list[tuple[float, int]] = []
+
+    async def wait_close(room) -> None:
+        try:
+            async for _ in room.ws:
+                pass
+        except ConnectionClosed:
+            pass
+        closes.append((time.monotonic(), room.ws.close_code))
+
+    waiters = [asyncio.create_task(wait_close(room)) for room in sockets]
+    server.proc.send_signal(signal.SIGTERM)
+    term_at = time.monotonic()
+    await asyncio.wait_for(asyncio.gather(*waiters), 60)
+    return sorted(at - term_at for at, _ in closes), [code for _, code in closes]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("rate", "max_s"), [(4, 120), (1, 1.5)], ids=["paced", "capped"])
+def test_sigterm_paces_closes_at_the_drain_rate_within_the_cap(start_server, make_user, rate, max_s):
+    """12 sockets with WS_DRAIN_S 0.5: at 4 closes a second they take about 3 s (the rate, not the 0.5 s
+    window, decides); at 1 a second they would take 12 s, but WS_DRAIN_MAX_S 1.5 bounds the drain."""
+    server = start_server("pace", env={"WS_DRAIN_S": "0.5", "WS_DRAIN_RATE": str(rate), "WS_DRAIN_MAX_S": str(max_s)})
+    clients = []
+    for _ in range(CLIENTS):
+        client = Api(server.url)
+        client.login(make_user("pace").username)
+        clients.append(client)
+    room_id = new_room(clients[0])
+    closes, codes = run(_close_times(server, room_id, [c.token for c in clients]))
+    exit_code = server.proc.wait(timeout=15)
+    print(f"FIGURE drain at {rate}/s within {max_s} s: closes from {closes[0]:.2f} s to {closes[-1]:.2f} s after SIGTERM")
+
+    assert codes == [1012] * CLIENTS
+    if max_s > CLIENTS / rate:
+        # The i-th close waits i/rate s: the last of 12 at 4 a second not before 11/4 s.
+        assert closes[-1] >= (CLIENTS - 1) / rate
+        assert sum(at < 1.0 for at in closes) <= rate + 1, "more closes in the first second than the rate"
+    else:
+        assert closes[-1] < CLIENTS / rate / 2, "the drain was not bounded by WS_DRAIN_MAX_S"
+    assert exit_code == 0
+
+
+@pytest.mark.timeout(120)
+def test_sigterm_holds_the_closes_while_another_process_has_an_admission_backlog(start_server, make_user):
+    """Another process says its admission queue is long (messenger/realtime/admission.py) for 3 s after
+    SIGTERM: the draining process closes none of its sockets until that is over, then the rest at HELD_RATE.
+    Production stack only: on the embedded one each process has a cache of its own."""
+    from conftest import production_stack
+    from messenger.realtime import admission, draining
+
+    if not production_stack():
+        pytest.skip("processes share the backlog through Redis")
+    server = start_server("hold", env={"WS_DRAIN_S": "0.5"})
+    clients = []
+    for _ in range(CLIENTS):
+        client = Api(server.url)
+        client.login(make_user("hold").username)
+        clients.append(client)
+    room_id = new_room(clients[0])
+    hold_s = 3.0
+
+    async def backlog_for(seconds: float) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            await asyncio.to_thread(admission._set_backlog, 50)
+            await asyncio.sleep(0.5)
+        await asyncio.to_thread(admission._set_backlog, None)
+
+    async def scenario():
+        await asyncio.to_thread(admission._set_backlog, 50)
+        telling = asyncio.create_task(backlog_for(hold_s))
+        closes = await _close_times(server, room_id, [c.token for c in clients])
+        await telling
+        return closes
+
+    closes, codes = run(scenario())
+    exit_code = server.proc.wait(timeout=15)
+    print(f"FIGURE drain held {hold_s} s: closes from {closes[0]:.2f} s to {closes[-1]:.2f} s after SIGTERM")
+
+    assert codes == [1012] * CLIENTS
+    assert closes[0] >= hold_s - 0.5, "a socket was closed while another process had a backlog"
+    # The closes due meanwhile do not all go at once when the hold ends: the others would be swamped again.
+    assert closes[-1] - closes[0] >= (CLIENTS - 1) / draining.HELD_RATE
+    assert exit_code == 0
