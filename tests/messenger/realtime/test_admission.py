@@ -9,7 +9,7 @@ on an event, so "over the budget" is a state, not a race."""
 
 import asyncio
 import threading
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from unittest import mock
 
 import pytest
@@ -142,19 +142,27 @@ async def test_a_connect_over_the_budget_is_told_to_retry_while_open_sockets_cha
         await communicator.disconnect()
 
 
-async def test_connects_within_the_queue_wait_their_turn(three_tokens, room):
+@asynccontextmanager
+async def two_waiting_behind_one(room, three_tokens):
+    """With WS_ADMIT_CONCURRENCY 1: the first socket holds the slot (its token lookup held until
+    the block ends) and the other two are in the admission queue."""
     held_token, *queued_tokens = three_tokens
+    with token_lookup_held(held_token) as entered:
+        holder = room_socket(room.pk, held_token)
+        await holder.connect(timeout=WAIT_S)
+        assert await asyncio.to_thread(entered.wait, WAIT_S)
+        queued = [room_socket(room.pk, token) for token in queued_tokens]
+        for communicator in queued:
+            await communicator.connect(timeout=WAIT_S)
+        while admission.waiting < 2:
+            await asyncio.sleep(0.01)
+        yield holder, queued
+
+
+async def test_connects_within_the_queue_wait_their_turn(three_tokens, room):
     with override_settings(WS_ADMIT_CONCURRENCY=1, WS_ADMIT_QUEUE=2):
-        with token_lookup_held(held_token) as entered:
-            holder = room_socket(room.pk, held_token)
-            await holder.connect(timeout=WAIT_S)
-            assert await asyncio.to_thread(entered.wait, WAIT_S)
-            queued = [room_socket(room.pk, token) for token in queued_tokens]
-            for communicator in queued:
-                await communicator.connect(timeout=WAIT_S)
+        async with two_waiting_behind_one(room, three_tokens) as (holder, queued):
             # Both wait for the slot; neither is sent away.
-            while admission.waiting < 2:
-                await asyncio.sleep(0.01)
             assert await queued[0].receive_nothing(timeout=0.2)
         for communicator in (holder, *queued):
             assert (await frames_until(communicator, "welcome"))[-1]["type"] == "welcome"
@@ -382,18 +390,9 @@ async def test_a_queue_as_long_as_the_hold_backlog_is_told_to_draining_processes
     process holds its closes meanwhile, messenger/realtime/draining.py); once they are in, it says it is over."""
     from messenger.realtime import admission as admission_module
 
-    held_token, *queued_tokens = three_tokens
     await asyncio.to_thread(admission_module._set_backlog, None)
     with override_settings(WS_ADMIT_CONCURRENCY=1, WS_ADMIT_QUEUE=4, WS_DRAIN_HOLD_BACKLOG=2):
-        with token_lookup_held(held_token) as entered:
-            holder = room_socket(room.pk, held_token)
-            await holder.connect(timeout=WAIT_S)
-            assert await asyncio.to_thread(entered.wait, WAIT_S)
-            queued = [room_socket(room.pk, token) for token in queued_tokens]
-            for communicator in queued:
-                await communicator.connect(timeout=WAIT_S)
-            while admission.waiting < 2:
-                await asyncio.sleep(0.01)
+        async with two_waiting_behind_one(room, three_tokens) as (holder, queued):
             told = None
             for _ in range(200):
                 told = await asyncio.to_thread(admission_module.others_backlog)

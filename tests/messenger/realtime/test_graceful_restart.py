@@ -58,6 +58,16 @@ class Talker:
             await asyncio.sleep(SEND_INTERVAL_S)
 
 
+def signed_in_clients(server, make_user, prefix: str) -> list[Api]:
+    """CLIENTS people signed in on `server`, one account each."""
+    clients = []
+    for _ in range(CLIENTS):
+        client = Api(server.url)
+        client.login(make_user(prefix).username)
+        clients.append(client)
+    return clients
+
+
 def refuses_connections(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -69,12 +79,7 @@ def refuses_connections(port: int) -> bool:
 @pytest.mark.timeout(120)
 def test_sigterm_drains_with_1012_spread_and_loses_no_write(start_server, make_user):
     server = start_server("drain", env={"WS_DRAIN_S": str(DRAIN_S), "CHAT_RATE_LIMIT": "100000"})
-    clients = []
-    for _ in range(CLIENTS):
-        user = make_user("drain")
-        client = Api(server.url)
-        client.login(user.username)
-        clients.append(client)
+    clients = signed_in_clients(server, make_user, "drain")
     room_id = new_room(clients[0])
     talkers = [Talker(f"t{n}") for n in range(CLIENTS)]
     observed = {}
@@ -140,11 +145,7 @@ def test_sigterm_paces_closes_at_the_drain_rate_within_the_cap(start_server, mak
     """12 sockets with WS_DRAIN_S 0.5: at 4 closes a second they take about 3 s (the rate, not the 0.5 s
     window, decides); at 1 a second they would take 12 s, but WS_DRAIN_MAX_S 1.5 bounds the drain."""
     server = start_server("pace", env={"WS_DRAIN_S": "0.5", "WS_DRAIN_RATE": str(rate), "WS_DRAIN_MAX_S": str(max_s)})
-    clients = []
-    for _ in range(CLIENTS):
-        client = Api(server.url)
-        client.login(make_user("pace").username)
-        clients.append(client)
+    clients = signed_in_clients(server, make_user, "pace")
     room_id = new_room(clients[0])
     closes, codes = run(_close_times(server, room_id, [c.token for c in clients]))
     exit_code = server.proc.wait(timeout=15)
@@ -171,11 +172,7 @@ def test_sigterm_holds_the_closes_while_another_process_has_an_admission_backlog
     if not production_stack():
         pytest.skip("processes share the backlog through Redis")
     server = start_server("hold", env={"WS_DRAIN_S": "0.5"})
-    clients = []
-    for _ in range(CLIENTS):
-        client = Api(server.url)
-        client.login(make_user("hold").username)
-        clients.append(client)
+    clients = signed_in_clients(server, make_user, "hold")
     room_id = new_room(clients[0])
     hold_s = 3.0
 
