@@ -11,7 +11,10 @@ from django.contrib.auth import get_user_model
 
 User = get_user_model()
 rooms: dict[str, set] = defaultdict(set)
-cache = redis.Redis.from_url(settings.B3_REDIS_URL)
+# Bounded, and waiting for a free connection rather than failing: redis-py's default pool refused
+# ("Too many connections") most of (f)'s 1,000 connects at once.
+cache = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(settings.B3_REDIS_URL, max_connections=100,
+                                                                          timeout=20))
 TOKEN_KEY = "b3:tok:{}"
 
 
