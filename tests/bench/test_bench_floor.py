@@ -1,6 +1,7 @@
-"""The daphne floor (B2, B2P) in the harness's smallest mode: daphne under a
-bare ASGI callable speaks B0's protocol, so (b), (e) and (f) run against it
-and the table carries the floor's ratios. No timing is asserted."""
+"""The daphne floor (B2, B2P) and the mandated stack's authenticated floor (B3)
+in the harness's smallest mode: they speak B0's protocol (B3 after a
+welcome), so (b), (e) and (f) run against them and the table carries the
+floor's ratios. No timing is asserted."""
 
 import json
 import os
@@ -16,13 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_quick_run_against_the_floor_delivers_connects_and_reports_ratios(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--servers", "B0,B2,B2P", "--scenarios", "b,e,f", "--out", str(tmp_path)],
+        [sys.executable, "-m", "bench", "--quick", "--servers", "B0,B2,B2P,B3", "--scenarios", "b,e,f", "--out", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     [result_file] = tmp_path.glob("*.json")
     document = json.loads(result_file.read_text())
-    for server in ("B2", "B2P"):
+    for server in ("B2", "B2P", "B3"):
         figures = document["results"][server]
         for room in ("small", "large"):
             fanout = figures["fanout"][room]
@@ -31,7 +32,7 @@ def test_quick_run_against_the_floor_delivers_connects_and_reports_ratios(tmp_pa
         connect = figures["connects"]["connect"]
         assert connect["connected"] == document["sizes"]["connects"] and connect["server_cpu_ms_per_connect"] >= 0
         assert figures["join_storm"]["connect"]["connected"] == document["sizes"]["storm"]
-    assert {"B2/B0", "B2P/B0", "B2P/B2"} <= set(document["ratios"])
+    assert {"B2/B0", "B2P/B0", "B2P/B2", "B3/B0", "B3/B2P"} <= set(document["ratios"])
     assert "connects_per_s" in done.stdout.split("B2P/B2", 1)[1]
 
 
