@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--servers B0,B1,B2,B2P,CFM] [--scenarios a,b,c,d,e,f,g]
+"""python -m bench [--quick] [--servers B0,B1,B2,B2P,B3,CFM] [--scenarios a,b,c,d,e,f,g]
 
 Runs every scenario against every server in the same run, prints progress
 and a table, and writes bench/results/<date>.json and <date>.png.
@@ -27,7 +27,9 @@ SCENARIOS = {
     "g": "restart_storm",
     "h": "rolling_restart",
 }
-SERVERS = ("B0", "B1", "B2", "B2P", "CFM")  # B2, B2P: the daphne floor (bench/servers/b2.py)
+# B2, B2P: the daphne floor (bench/servers/b2.py); B3: the mandated stack's authenticated connect
+# (bench/servers/b3/), B3T/B3U/B3N: B3 with the token read only / the user read only / neither.
+SERVERS = ("B0", "B1", "B2", "B2P", "B3", "B3T", "B3U", "B3N", "CFM")
 MULTI_PROCESS = {"d"}  # B0 has no shared state to run on two processes
 CFM_ONLY = {"g", "h"}  # resume with `since`, acks and sessions that survive a restart are CF Messenger's
 

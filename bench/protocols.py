@@ -77,4 +77,12 @@ class B2P(B0):
     name = "B2P"
 
 
-PROTOCOLS = {"B0": B0, "B1": B1, "B2": B2, "B2P": B2P, "CFM": CFM}
+class B3(B0):
+    """The mandated stack's authenticated connect (bench/servers/b3/): B0's frames after a welcome."""
+
+    name = "B3"
+    needs_welcome = True
+
+
+PROTOCOLS = {"B0": B0, "B1": B1, "B2": B2, "B2P": B2P, "CFM": CFM,
+             "B3": B3, "B3T": B3, "B3U": B3, "B3N": B3}

@@ -112,7 +112,12 @@ def _ratio(a, b):
 
 
 # The daphne floor (issue 17): what daphne costs against B0, and what CF Messenger costs on top of daphne.
-FLOOR_PAIRS = (("B2", "B0"), ("B2P", "B0"), ("B2P", "B2"), ("CFM", "B2"), ("CFM", "B2P"))
+# B3 (bench/servers/b3/): the mandated stack's authenticated connect; B3N/B3T/B3U: B3 without both reads / with
+# the token read only / with the user read only, each against B0 (and B3N against B2P: Django and Channels' share).
+FLOOR_PAIRS = (("B2", "B0"), ("B2P", "B0"), ("B2P", "B2"), ("CFM", "B2"), ("CFM", "B2P"),
+               ("B3", "B0"), ("B3", "B2P"), ("CFM", "B3"), ("B3N", "B0"), ("B3N", "B2P"), ("B3T", "B0"),
+               ("B3U", "B0"))
+FLOOR_SERVERS = ("B0", "B2", "B2P", "B3N", "B3T", "B3U", "B3", "CFM")
 FLOOR_FIGURES = {
     "connects_per_s": ("connects", "connect", "per_s"),
     "cpu_per_connect": ("connects", "connect", "server_cpu_ms_per_connect"),
@@ -144,6 +149,16 @@ def floor_table(results: dict) -> str:
     lines = [f"{'ratio':{width}}" + "".join(f"{pair:>12}" for pair in pairs)]
     for name in names:
         lines.append(f"{name:{width}}" + "".join(f"{_fmt(v[name], '.2f'):>12}" for v in pairs.values()))
+    cpu = {s: _get(results, s, "connects", "connect", "server_cpu_ms_per_connect") for s in FLOOR_SERVERS}
+    cpu = {s: v for s, v in cpu.items() if v is not None}
+    if cpu:
+        lines.append("(e) server CPU ms per connect: " + ", ".join(f"{s} {v:.2f}" for s, v in cpu.items()))
+    b0 = _get(results, "B0", "connects", "connect", "per_s")
+    for server in ("B3", "B3N", "B3T", "B3U"):
+        if cpu.get(server):
+            # What one core could serve at that CPU cost, against target (e)'s half of B0's measured rate.
+            line = f"(e) {server}: one core at {cpu[server]:.2f} ms per connect serves <= {1000 / cpu[server]:.0f}/s"
+            lines.append(line + (f"; target (e) = 0.5x B0 = {b0 / 2:.0f}/s" if b0 else ""))
     return "\n".join(lines)
 
 
@@ -270,7 +285,8 @@ def plot(path: Path, results: dict, servers: list[str]) -> None:
     if cdf_ax.lines:
         cdf_ax.legend(fontsize=8)
     values = [_get(results, s, "saturation", "max_deliveries_per_s", default=0) or 0 for s in servers]
-    colours = {"B0": "#888888", "B1": "#cc6644", "B2": "#66aa55", "B2P": "#99cc44", "CFM": "#3366cc"}
+    colours = {"B0": "#888888", "B1": "#cc6644", "B2": "#66aa55", "B2P": "#99cc44", "B3": "#aa66cc", "B3N": "#ccaadd",
+               "B3T": "#bb88dd", "B3U": "#9955bb", "CFM": "#3366cc"}
     bars = bar_ax.bar(servers, values, color=[colours.get(s, "#aaaaaa") for s in servers])
     for bar, server in zip(bars, servers, strict=True):
         bound = _get(results, server, "saturation", "loadgen_bound")

@@ -170,6 +170,9 @@ def start(kind: str, *, cpus: str, processes: int = 1) -> Server:
             # B2P's patches read CF Messenger's settings; B2 needs none.
             env = cfm_env() if kind == "B2P" else dict(os.environ)
             argv, health = _floor_argv(kind, port), None
+        elif kind in B3_STEPS:
+            env = prepare_b3(kind)
+            argv, health = _floor_argv("B3", port), None
         else:
             env = _CFM_ENV
             argv, health = _cfm_argv(env, port), f"http://127.0.0.1:{port}/api/health"
@@ -193,6 +196,11 @@ def _cfm_argv(env: dict, port: int) -> list[str]:
 
 # The daphne floor: a bare ASGI callable under CF Messenger's daphne options (bench/servers/b2.py).
 FLOOR_APPLICATIONS = {"B2": "bench.servers.b2:application", "B2P": "bench.servers.b2p:application"}
+# B3 (bench/servers/b3/): the mandated stack's authenticated connect; its variants drop a step to split the costs.
+B3_APPLICATION = "bench.servers.b3.asgi:application"
+B3_STEPS = {"B3": "token,user", "B3T": "token", "B3U": "user", "B3N": ""}
+B3_USERS = 20_000  # >= every scenario's sockets ((a) 10,000; (e), (f) 1,000)
+_B3_SEEDED: set[str] = set()
 
 
 def _floor_argv(kind: str, port: int) -> list[str]:
@@ -203,7 +211,34 @@ def _floor_argv(kind: str, port: int) -> list[str]:
     if done.returncode:
         raise RuntimeError(f"server_argv for {kind} failed: {done.stderr.strip()[-600:]}")
     argv, application = json.loads(done.stdout.strip().splitlines()[-1])
-    return [FLOOR_APPLICATIONS[kind] if arg == application else arg for arg in argv]
+    return [FLOOR_APPLICATIONS.get(kind, B3_APPLICATION) if arg == application else arg for arg in argv]
+
+
+def prepare_b3(kind: str) -> dict:
+    """B3's environment; the first time in a run, its own database `<bench db>_b3` (created if missing,
+    migrated) and its users and tokens (bench/servers/b3/seed.py; the tokens again after a Redis flush)."""
+    db = f"{PG_DB}_b3"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.servers.b3.settings", "B3_DATABASE_URL": f"{PG_URL}/{db}",
+           "B3_REDIS_URL": f"{REDIS_HOST}/{REDIS_DB}", "B3_STEPS": B3_STEPS[kind], "PYTHONUNBUFFERED": "1"}
+
+    def run(argv):
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"B3 setup {' '.join(argv[:4])} failed: {done.stderr.strip()[-600:]}")
+        return done.stdout
+
+    import redis
+
+    if not redis.Redis.from_url(env["B3_REDIS_URL"]).exists("b3:tok:10.0.0.0"):
+        _B3_SEEDED.clear()
+    if db not in _B3_SEEDED:
+        exists = run(["psql", PG_URL + "/postgres", "-tA", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"])
+        if not exists.strip():
+            run(["psql", PG_URL + "/postgres", "-q", "-c", f"CREATE DATABASE {db}"])
+        run([sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"])
+        run([sys.executable, "-m", "bench.servers.b3.seed", "--users", str(B3_USERS)])
+        _B3_SEEDED.add(db)
+    return env
 
 
 _CFM_ENV: dict = {}
