@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--servers B0,B1,B2,B2P,B3,CFM] [--scenarios a,b,c,d,e,f,g]
+"""python -m bench [--quick] [--servers B0,B1,B2,B2P,B3,CFM] [--scenarios a,b,c,d,e,f,g,h]
 
 Runs every scenario against every server in the same run, prints progress
 and a table, and writes bench/results/<date>.json and <date>.png.
@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run of a few seconds per scenario")
     parser.add_argument("--servers", default="B0,B1,CFM")
-    parser.add_argument("--scenarios", default="a,b,c,d,e,f,g")
+    parser.add_argument("--scenarios", default="a,b,c,d,e,f,g,h")
     parser.add_argument("--clients", type=int, default=1, help="load generator processes")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     parser.add_argument("--set", action="append", default=[], metavar="SIZE=N",
