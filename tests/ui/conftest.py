@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from conftest import DEMO_PASSWORD, fake_ip
 
@@ -139,11 +140,21 @@ def sign_in(client: Client, username: str, password: str = DEMO_PASSWORD) -> Non
 
 
 def open_conversation(client: Client, username: str):
-    """Open the DM with a contact from the contact list; returns its window."""
+    """Open the DM with a contact from the contact list; returns its window.
+
+    The list is redrawn on every presence change (the contact's own sign-in
+    arrives about now): a click whose press and release straddle a redraw
+    reaches no button, so, as a person would, click again if no window came."""
     page = client.page
-    page.locator(f'.contact[data-user="{username}"]').click()
     window = page.locator(".conv").last
-    window.wait_for(state="visible")
+    for attempt in range(3):
+        page.locator(f'.contact[data-user="{username}"]').click()
+        try:
+            window.wait_for(state="visible", timeout=WAIT_MS if attempt == 2 else 3000)
+            return window
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     return window
 
 
