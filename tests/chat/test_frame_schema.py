@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from chat.frames import ROOM_FRAMES
 from chat.winks import CATALOG
+from messenger.platform import text_rules
 from messenger.realtime.frame_errors import validation_error
 
 CONTROL = [chr(c) for c in [*range(0, 9), *range(11, 32), 127]]
@@ -19,8 +20,15 @@ def _code(raw) -> str | None:
     return None
 
 
+def _shows_as_typed(text: str) -> bool:
+    """Something of it shows (not only spaces or invisible characters such as a soft hyphen, which
+    are refused as empty) and there is no bidi control to remove (text_rules)."""
+    return not text_rules.is_blank(text) and text_rules.without_bidi_controls(text) == text
+
+
 @given(st.text(min_size=1, max_size=2048).filter(lambda t: t.strip() and not any(c in t for c in CONTROL)
-                                                 and not any("\x80" <= c <= "\x9f" for c in t)),
+                                                 and not any("\x80" <= c <= "\x9f" for c in t)
+                                                 and _shows_as_typed(t)),
        st.text(min_size=1, max_size=64))
 def test_valid_chats_pass_unchanged(text, client_id):
     frame = ROOM_FRAMES.validate_python({"type": "chat", "clientId": client_id, "text": text})
